@@ -1,0 +1,171 @@
+/**
+ * The routes under `basePath`: login, callback (SAML ACS / OIDC redirect URI), metadata, logout
+ * and the IdP's logout endpoint.
+ * @module
+ */
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { PassportStatic } from 'passport';
+import { isJitSsoError, type ErrorCode } from '../errors.js';
+import type { Logger } from '../internal/logger.js';
+import { describeError, loginContextOf, loginEvent, type AuditRecorder } from '../provisioning/audit.js';
+import type { ProviderRuntime, SsoSessionInfo } from '../providers/types.js';
+import type { StoredUser } from '../store/user-store.js';
+import { pageFor, sendError, wantsJson, type JitSsoHooks } from './respond.js';
+import { safeReturnTo } from './safe-redirect.js';
+
+export interface MountedProvider {
+  id: string;
+  runtime: ProviderRuntime;
+}
+
+interface AuthRoutesOptions {
+  authenticator: InstanceType<PassportStatic['Passport']>;
+  providers: ReadonlyMap<string, MountedProvider>;
+  landingPath: string;
+  hooks: JitSsoHooks;
+  logger: Logger;
+  record: AuditRecorder;
+  rememberUser(user: StoredUser): void;
+  forgetUser(id: string): void;
+}
+
+interface VerifyInfo {
+  code?: ErrorCode;
+  message?: string;
+  reason?: string;
+  audited?: boolean;
+  session?: SsoSessionInfo;
+}
+
+type SessionWithSso = { jitSso?: SsoSessionInfo };
+
+/** express-session's session (typed loosely: the app, not jit-sso, depends on its types). */
+function sessionOf(req: Request): SessionWithSso | undefined {
+  return (req as unknown as { session?: SessionWithSso }).session;
+}
+
+export function authRoutes(o: AuthRoutesOptions): Router {
+  const router = express.Router();
+  const bodyParsers = new Map<string, RequestHandler>();
+  for (const { id, runtime } of o.providers.values()) {
+    bodyParsers.set(id, express.urlencoded({ extended: false, limit: runtime.maxMessageBytes, parameterLimit: 20 }));
+  }
+  const smallBody = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
+
+  const providerOf = (req: Request, res: Response): MountedProvider | undefined => {
+    const provider = o.providers.get(String(req.params.provider));
+    if (!provider) sendError(req, res, pageFor('ERR_JIT_SSO_UNKNOWN_PROVIDER'), o.hooks);
+    return provider;
+  };
+
+  /** A refused login: audited (unless the provisioner did it) and answered with one page per code. */
+  const refuse = async (req: Request, res: Response, provider: string, code: ErrorCode, reason: string, audited = false) => {
+    if (!audited) await o.record(loginEvent({ subType: 'denied', provider, code, reason }, loginContextOf(req), new Date()));
+    sendError(req, res, pageFor(code), o.hooks);
+  };
+
+  router.get('/:provider/login', (req, res, next) => {
+    const provider = providerOf(req, res);
+    if (!provider) return;
+    const returnTo = safeReturnTo(req.query.returnTo, o.landingPath);
+    o.authenticator.authenticate(provider.id, { session: false, ...provider.runtime.loginOptions(returnTo) })(req, res, next);
+  });
+
+  const callback = (req: Request, res: Response, next: NextFunction) => {
+    const provider = providerOf(req, res);
+    if (!provider) return;
+    bodyParsers.get(provider.id)!(req, res, (parseError?: unknown) => {
+      if (parseError) {
+        const tooLarge = (parseError as { type?: string }).type === 'entity.too.large';
+        return void refuse(req, res, provider.id, tooLarge ? 'ERR_JIT_SSO_PAYLOAD_TOO_LARGE' : 'ERR_JIT_SSO_AUTHENTICATION_FAILED', tooLarge ? 'message over the size limit' : 'unreadable body');
+      }
+      try {
+        provider.runtime.precheckCallback?.(req);
+      } catch (err) {
+        return void refuse(req, res, provider.id, 'ERR_JIT_SSO_AUTHENTICATION_FAILED', reasonOf(err));
+      }
+      o.authenticator.authenticate(provider.id, { session: false }, (err: unknown, user: StoredUser | false, info?: VerifyInfo) => {
+        if (err) {
+          if (isJitSsoError(err) && err.status >= 500) {
+            o.logger.error({ code: err.code, provider: provider.id, reason: err.details.reason }, 'login failed: infrastructure');
+            return sendError(req, res, pageFor(err.code), o.hooks);
+          }
+          // The protocol library refused the message (signature, audience, time, InResponseTo, …).
+          return void refuse(req, res, provider.id, 'ERR_JIT_SSO_AUTHENTICATION_FAILED', reasonOf(err));
+        }
+        if (!user) {
+          const code = info?.code ?? 'ERR_JIT_SSO_AUTHENTICATION_FAILED';
+          return void refuse(req, res, provider.id, code, info?.reason ?? code, info?.audited === true);
+        }
+        req.login(user, (loginError?: unknown) => {
+          if (loginError) return next(loginError);
+          if (info?.session) sessionOf(req)!.jitSso = info.session;
+          o.rememberUser(user);
+          res.redirect(303, safeReturnTo(provider.runtime.callbackReturnTo(req), o.landingPath));
+        });
+      })(req, res, next);
+    });
+  };
+  router.post('/:provider/callback', callback);
+  router.get('/:provider/callback', (req, res, next) => {
+    const provider = o.providers.get(String(req.params.provider));
+    if (provider?.runtime.callbackMethods.includes('get')) return callback(req, res, next);
+    sendError(req, res, pageFor('ERR_JIT_SSO_UNKNOWN_PROVIDER'), o.hooks);
+  });
+
+  router.get('/:provider/metadata', (req, res) => {
+    const provider = providerOf(req, res);
+    if (!provider) return;
+    if (!provider.runtime.metadata) return sendError(req, res, pageFor('ERR_JIT_SSO_UNKNOWN_PROVIDER'), o.hooks);
+    res.type('application/samlmetadata+xml').send(provider.runtime.metadata());
+  });
+
+  router.post('/logout', smallBody, (req, res, next) => {
+    const session = sessionOf(req)?.jitSso;
+    const returnTo = safeReturnTo((req.body as Record<string, unknown> | undefined)?.returnTo ?? req.query.returnTo, o.landingPath);
+    const user = req.user as StoredUser | undefined;
+    const idpLogout = session && user ? o.providers.get(session.provider)?.runtime.logoutUrl : undefined;
+    Promise.resolve(idpLogout ? idpLogout(session!, returnTo) : null)
+      .catch((err: unknown) => {
+        o.logger.warn({ provider: session?.provider, err: describeError(err) }, 'IdP logout URL could not be made; signing out locally');
+        return null;
+      })
+      .then((idpUrl) => {
+        if (user) o.forgetUser(user.id);
+        req.logout((err) => {
+          if (err) return next(err);
+          const to = idpUrl ?? returnTo;
+          if (wantsJson(req)) return res.json({ loggedOut: true, redirectTo: to });
+          res.redirect(303, to);
+        });
+      });
+  });
+
+  const idpLogout = (req: Request, res: Response, next: NextFunction) => {
+    const provider = providerOf(req, res);
+    if (!provider) return;
+    if (!provider.runtime.handleLogoutMessage) return sendError(req, res, pageFor('ERR_JIT_SSO_UNKNOWN_PROVIDER'), o.hooks);
+    const session = sessionOf(req)?.jitSso;
+    provider.runtime.handleLogoutMessage(req, session).then(
+      (result) => {
+        const to = result.redirectTo ?? safeReturnTo(result.returnTo, o.landingPath);
+        if (!result.endSession || !req.user) return res.redirect(303, to);
+        o.forgetUser((req.user as StoredUser).id);
+        req.logout((err) => (err ? next(err) : res.redirect(303, to)));
+      },
+      (err: unknown) => {
+        o.logger.warn({ provider: provider.id, reason: reasonOf(err) }, 'logout message refused');
+        sendError(req, res, pageFor('ERR_JIT_SSO_AUTHENTICATION_FAILED'), o.hooks);
+      },
+    );
+  };
+  router.get('/:provider/logout/callback', idpLogout);
+  router.post('/:provider/logout/callback', (req, res, next) => bodyParsers.get(String(req.params.provider))?.(req, res, (err?: unknown) => (err ? sendError(req, res, pageFor('ERR_JIT_SSO_AUTHENTICATION_FAILED'), o.hooks) : idpLogout(req, res, next))) ?? providerOf(req, res));
+
+  return router;
+}
+
+function reasonOf(err: unknown): string {
+  if (isJitSsoError(err) && typeof err.details.reason === 'string') return err.details.reason;
+  return describeError(err);
+}

@@ -1,0 +1,162 @@
+/**
+ * The checks jit-sso makes on a SAML message that node-saml leaves to its callers: before
+ * node-saml sees it (size, DOCTYPE, comments, SHA-1, inflate limit) and after it has verified the
+ * signatures (Destination, Recipient, assertion Issuer, bearer confirmation, age, replay id).
+ * @module
+ */
+import { inflateRawSync } from 'node:zlib';
+import { DOMParser } from '@xmldom/xmldom';
+import { JitSsoError } from '../../errors.js';
+
+const SAML_ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
+const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
+/** Attribute names that must never become object keys. */
+const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+const SHA1 = /Algorithm\s*=\s*["'][^"']*(?:rsa-sha1|dsa-sha1|hmac-sha1|xmldsig#sha1)["']/i;
+
+/** A protocol refusal: one generic message for the person, the reason in `details` for the audit. */
+export function samlRefusal(reason: string): JitSsoError {
+  return new JitSsoError('ERR_JIT_SSO_AUTHENTICATION_FAILED', { details: { reason } });
+}
+
+/**
+ * Decodes a POST-binding message and refuses what no honest IdP sends: a DOCTYPE or entity
+ * declaration (entity expansion), XML comments (the comment-in-NameID truncation attack), and
+ * SHA-1 signature or digest algorithms.
+ */
+export function precheckPostMessage(base64: unknown): string {
+  if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/=\r\n]+$/.test(base64)) throw samlRefusal('message is not base64');
+  return precheckXml(Buffer.from(base64, 'base64').toString('utf8'));
+}
+
+/** Inflates a redirect-binding message with an output limit (a deflate bomb is refused), then prechecks it. */
+export function precheckRedirectMessage(base64: unknown, maxBytes: number): string {
+  if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/=]+$/.test(base64)) throw samlRefusal('message is not base64');
+  let xml: string;
+  try {
+    xml = inflateRawSync(Buffer.from(base64, 'base64'), { maxOutputLength: maxBytes }).toString('utf8');
+  } catch {
+    throw samlRefusal('redirect message does not inflate within the limit');
+  }
+  return precheckXml(xml);
+}
+
+function precheckXml(xml: string): string {
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw samlRefusal('DOCTYPE or entity declaration in message');
+  if (xml.includes('<!--')) throw samlRefusal('XML comment in message');
+  if (SHA1.test(xml)) throw samlRefusal('SHA-1 signature or digest');
+  return xml;
+}
+
+/** What the post-validation checks need to know about the provider. */
+export interface AssertionCheckConfig {
+  callbackUrl: string;
+  idpIssuer: string;
+  maxAssertionAgeMs: number;
+  acceptedClockSkewMs: number;
+}
+
+/** The facts of a verified assertion jit-sso needs further on. */
+export interface CheckedAssertion {
+  /** The assertion's ID, the replay-cache key. */
+  id: string;
+  /** When the assertion stops being acceptable (for the replay cache's TTL). */
+  expiresAtMs: number;
+  /** The node-saml-shaped profile, built from the verified assertion on a prototype-less object. */
+  profile: Record<string, string | string[]>;
+  /** For single logout. */
+  nameID: string;
+  nameIDFormat?: string;
+  sessionIndex?: string;
+}
+
+/**
+ * Checks a response node-saml has verified. `responseXml` is the whole response (its root is
+ * signature-covered when responses must be signed); `assertionXml` is the verified assertion.
+ */
+export function checkVerifiedAssertion(
+  responseXml: string,
+  assertionXml: string,
+  config: AssertionCheckConfig,
+  nowMs: number,
+): CheckedAssertion {
+  const response = parse(responseXml);
+  if (response.getAttribute('Destination') !== config.callbackUrl) throw samlRefusal('Destination is not the ACS URL');
+  const responseIssuer = first(response, 'Issuer');
+  if (responseIssuer && text(responseIssuer) !== config.idpIssuer) throw samlRefusal('Response Issuer is not the IdP');
+
+  const assertion = parse(assertionXml);
+  const issuer = first(assertion, 'Issuer');
+  if (!issuer || text(issuer) !== config.idpIssuer) throw samlRefusal('Assertion Issuer is not the IdP');
+  const id = assertion.getAttribute('ID');
+  if (!id) throw samlRefusal('assertion has no ID');
+
+  const subject = first(assertion, 'Subject');
+  const nameIdEl = subject && first(subject, 'NameID');
+  const nameID = nameIdEl ? text(nameIdEl) : '';
+  if (!subject || !nameID) throw samlRefusal('assertion has no NameID');
+  const confirmations = subject ? all(subject, 'SubjectConfirmation') : [];
+  if (confirmations.length === 0) throw samlRefusal('no SubjectConfirmation');
+  if (confirmations.some((c) => c.getAttribute('Method') !== BEARER)) throw samlRefusal('subject confirmation is not bearer');
+  const data = confirmations.map((c) => first(c, 'SubjectConfirmationData'));
+  if (!data.some((d) => d?.getAttribute('Recipient') === config.callbackUrl)) throw samlRefusal('Recipient is not the ACS URL');
+
+  const expiresAtMs = expiry(assertion, data, config, nowMs);
+  const authn = first(assertion, 'AuthnStatement');
+  const sessionIndex = authn?.getAttribute('SessionIndex') || undefined;
+  const nameIDFormat = nameIdEl?.getAttribute('Format') || undefined;
+
+  const profile: Record<string, string | string[]> = Object.create(null);
+  profile.issuer = text(issuer);
+  profile.nameID = nameID;
+  if (nameIDFormat) profile.nameIDFormat = nameIDFormat;
+  if (sessionIndex) profile.sessionIndex = sessionIndex;
+  for (const attribute of all(assertion, 'Attribute')) {
+    const name = attribute.getAttribute('Name') ?? '';
+    if (FORBIDDEN_NAMES.has(name)) throw samlRefusal(`forbidden attribute name "${name}"`);
+    if (!name || Object.hasOwn(profile, name)) continue;
+    const values = all(attribute, 'AttributeValue').map(text);
+    if (values.length) profile[name] = values.length === 1 ? (values[0] as string) : values;
+  }
+  return { id, expiresAtMs, profile, nameID, ...(nameIDFormat ? { nameIDFormat } : {}), ...(sessionIndex ? { sessionIndex } : {}) };
+}
+
+/** The latest time the assertion is acceptable; it must be in the future. Without NotOnOrAfter, IssueInstant + max age. */
+function expiry(assertion: Element, data: Array<Element | undefined>, config: AssertionCheckConfig, nowMs: number): number {
+  const issued = Date.parse(assertion.getAttribute('IssueInstant') ?? '');
+  if (Number.isNaN(issued)) throw samlRefusal('assertion has no IssueInstant');
+  const limits = [issued + config.maxAssertionAgeMs];
+  const conditions = first(assertion, 'Conditions');
+  for (const el of [conditions, ...data]) {
+    const notOnOrAfter = el?.getAttribute('NotOnOrAfter');
+    if (notOnOrAfter) limits.push(Date.parse(notOnOrAfter));
+  }
+  const expiresAtMs = Math.min(...limits);
+  if (!(expiresAtMs + config.acceptedClockSkewMs > nowMs)) throw samlRefusal('assertion expired or older than maxAssertionAgeMs');
+  return expiresAtMs + config.acceptedClockSkewMs;
+}
+
+function parse(xml: string): Element {
+  const errors: string[] = [];
+  const onError = (msg: string) => void errors.push(msg);
+  const doc = new DOMParser({ errorHandler: { error: onError, fatalError: onError } }).parseFromString(xml, 'text/xml');
+  if (errors.length || !doc.documentElement) throw samlRefusal('message is not well-formed XML');
+  return doc.documentElement as unknown as Element;
+}
+
+function all(parent: Element, localName: string): Element[] {
+  return Array.from(parent.getElementsByTagNameNS(SAML_ASSERTION, localName));
+}
+
+/** The first direct child with this name in the assertion namespace. */
+function first(parent: Element, localName: string): Element | undefined {
+  for (let node = parent.firstChild; node; node = node.nextSibling) {
+    const el = node as Element;
+    if (el.nodeType === 1 && el.localName === localName && el.namespaceURI === SAML_ASSERTION) return el;
+  }
+  return undefined;
+}
+
+function text(el: Element): string {
+  return (el.textContent ?? '').trim();
+}

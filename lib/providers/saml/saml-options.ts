@@ -1,0 +1,115 @@
+/**
+ * `samlProvider()` options: the documented input type, the schema with secure defaults, and the
+ * checks that run at start-up.
+ * @module
+ */
+import { z } from 'zod';
+import type { SsoCache } from '../../cache/sso-cache.js';
+import { PRESETS, type PresetName } from '../../identity/presets.js';
+import type { ClaimMap } from '../../identity/types.js';
+import { parseOptions } from '../../internal/options.js';
+import type { ProvisioningOptions } from '../../provisioning/policy.js';
+
+/** Options of `samlProvider()`. */
+export interface SamlProviderOptions {
+  /** The provider id: the URL segment (`/auth/{id}/login`) and the key stored with each identity. */
+  id: string;
+  /** The IdP's claim-name preset. @default 'generic-saml' */
+  preset?: PresetName;
+  /** The IdP's single sign-on URL (HTTP-Redirect binding). */
+  entryPoint: string;
+  /** The IdP's entity id; the Assertion's (and Response's) `Issuer` must equal it. */
+  idpIssuer: string;
+  /** The IdP's signing certificate(s), PEM; several during a certificate rollover. */
+  idpCert: string | string[];
+  /** This app's SP entity id; also the required `Audience`. */
+  spEntityId: string;
+  /** The absolute ACS URL, ending in `/{id}/callback`; `Destination` and `Recipient` must equal it. */
+  callbackUrl: string;
+  /** PEM key to sign AuthnRequests and LogoutRequests (with `publicCert` for the metadata). */
+  privateKey?: string;
+  /** PEM certificate for `privateKey`, published in the SP metadata. */
+  publicCert?: string;
+  /** PEM key to decrypt encrypted assertions. */
+  decryptionKey?: string;
+  /** PEM certificate for `decryptionKey`, published in the SP metadata. */
+  decryptionCert?: string;
+  /** The IdP's single logout URL; enables SAML logout. */
+  logoutUrl?: string;
+  /** The absolute URL of this app's logout endpoint (`/{id}/logout/callback`). @default derived from callbackUrl */
+  logoutCallbackUrl?: string;
+  /** WARNING: accepts IdP-initiated (unsolicited) responses, which cannot be tied to a login this app started. @default false */
+  allowUnsolicited?: boolean;
+  /** WARNING: `false` accepts responses whose outer Response is unsigned (Entra's default "sign assertion" only). @default true */
+  wantAuthnResponseSigned?: boolean;
+  /** Clock skew tolerated on time conditions. @default 30000 */
+  acceptedClockSkewMs?: number;
+  /** How old an assertion may be, even without `NotOnOrAfter`. @default 300000 */
+  maxAssertionAgeMs?: number;
+  /** How long a login may take between the AuthnRequest and the response. @default 600000 */
+  requestIdExpirationPeriodMs?: number;
+  /** Largest accepted message, in bytes (posted body; inflated redirect message). @default 524288 */
+  maxMessageBytes?: number;
+  /** NameID format to ask for; `null` asks for none. @default null */
+  identifierFormat?: string | null;
+  /** Where AuthnRequest ids wait for their response. @default memoryCache() */
+  requestCache?: SsoCache;
+  /** Where accepted assertion ids are kept until they expire. @default memoryCache() */
+  replayCache?: SsoCache;
+  /** Claim → field overrides on top of the preset. */
+  claimMap?: ClaimMap;
+  /** Provisioning policy for this provider, over `jitSso`'s `provisioning`. */
+  provisioning?: ProvisioningOptions;
+}
+
+const SAML_PRESETS = PRESETS.filter((p) => p.endsWith('-saml')) as [PresetName, ...PresetName[]];
+const pem = z.string().min(1);
+const absoluteUrl = z.string().refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an absolute http(s) URL');
+const cache = z.custom<SsoCache>(
+  (v) => typeof v === 'object' && v !== null && ['add', 'get', 'take'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+  'must be a cache with add(), get() and take()',
+);
+
+const schema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, - and _ only'),
+    preset: z.enum(SAML_PRESETS).default('generic-saml'),
+    entryPoint: absoluteUrl,
+    idpIssuer: z.string().min(1),
+    idpCert: z.union([pem, z.array(pem).min(1)]),
+    spEntityId: z.string().min(1),
+    callbackUrl: absoluteUrl,
+    privateKey: pem.optional(),
+    publicCert: pem.optional(),
+    decryptionKey: pem.optional(),
+    decryptionCert: pem.optional(),
+    logoutUrl: absoluteUrl.optional(),
+    logoutCallbackUrl: absoluteUrl.optional(),
+    allowUnsolicited: z.boolean().default(false),
+    wantAuthnResponseSigned: z.boolean().default(true),
+    acceptedClockSkewMs: z.number().int().min(0).max(600_000).default(30_000),
+    maxAssertionAgeMs: z.number().int().min(1_000).default(300_000),
+    requestIdExpirationPeriodMs: z.number().int().min(1_000).default(600_000),
+    maxMessageBytes: z.number().int().min(4_096).max(16 * 1024 * 1024).default(512 * 1024),
+    identifierFormat: z.string().nullable().default(null),
+    requestCache: cache.optional(),
+    replayCache: cache.optional(),
+    claimMap: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
+    provisioning: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    if (!new URL(o.callbackUrl).pathname.endsWith(`/${o.id}/callback`)) {
+      ctx.addIssue({ code: 'custom', path: ['callbackUrl'], message: `must end with /${o.id}/callback, the route jitSso serves` });
+    }
+  });
+
+/** Options with defaults applied. */
+export type ResolvedSamlOptions = z.output<typeof schema> & { logoutCallbackUrl: string };
+
+/** Validates `samlProvider()` options at start-up, naming the option path on error. */
+export function resolveSamlOptions(input: SamlProviderOptions, path = 'samlProvider'): ResolvedSamlOptions {
+  const o = parseOptions(schema, input, path);
+  const logoutCallbackUrl = o.logoutCallbackUrl ?? o.callbackUrl.replace(/\/callback$/, '/logout/callback');
+  return { ...o, logoutCallbackUrl };
+}

@@ -1,0 +1,185 @@
+/**
+ * `samlProvider()`: SAML 2.0 through @node-saml/passport-saml with secure defaults, plus the checks
+ * node-saml leaves to its callers (message-checks.ts) and an assertion-ID replay cache.
+ * @module
+ */
+import { SAML, ValidateInResponseTo, type CacheProvider, type Profile, type SamlConfig } from '@node-saml/node-saml';
+import { Strategy as SamlStrategy } from '@node-saml/passport-saml';
+import type { Request } from 'express';
+import { memoryCache, type SsoCache } from '../../cache/sso-cache.js';
+import { isJitSsoError, JitSsoError } from '../../errors.js';
+import { loginContextOf } from '../../provisioning/audit.js';
+import type { JitProvisioner } from '../../provisioning/jit-provision.js';
+import type { ProvisioningOptions } from '../../provisioning/policy.js';
+import type { ProviderMountContext, ProviderRuntime, SsoProvider, SsoSessionInfo } from '../types.js';
+import { checkVerifiedAssertion, precheckPostMessage, precheckRedirectMessage, samlRefusal } from './message-checks.js';
+import { resolveSamlOptions, type ResolvedSamlOptions, type SamlProviderOptions } from './saml-options.js';
+
+export type { SamlProviderOptions } from './saml-options.js';
+
+/**
+ * A SAML 2.0 identity provider for `jitSso()`.
+ *
+ * Secure by default: Response and Assertion signatures both required, SHA-1 refused, audience =
+ * `spEntityId`, InResponseTo always checked, unsolicited responses refused; and jit-sso's own
+ * checks of Destination, Recipient, assertion Issuer, bearer confirmation, assertion age and replay.
+ *
+ * @example
+ * samlProvider({
+ *   id: 'entra', preset: 'entra-saml',
+ *   entryPoint: 'https://login.microsoftonline.com/<tenant-id>/saml2',
+ *   idpIssuer: 'https://sts.windows.net/<tenant-id>/',
+ *   idpCert: process.env.ENTRA_SAML_CERT!,
+ *   spEntityId: 'https://app.example.com/saml',
+ *   callbackUrl: 'https://app.example.com/auth/entra/callback',
+ * })
+ * @see https://docs.oasis-open.org/security/saml/v2.0/saml-profiles-2.0-os.pdf (4.1.4.3, 4.1.4.5)
+ */
+export function samlProvider(options: SamlProviderOptions): SsoProvider {
+  const o = resolveSamlOptions(options, `samlProvider(${typeof options?.id === 'string' ? options.id : '?'})`);
+  return {
+    id: o.id,
+    protocol: 'saml',
+    preset: o.preset,
+    ...(o.claimMap ? { claimMap: o.claimMap } : {}),
+    ...(o.provisioning ? { provisioning: o.provisioning as ProvisioningOptions } : {}),
+    mount: (context) => mountSaml(o, context),
+  };
+}
+
+function mountSaml(o: ResolvedSamlOptions, { provisioner }: ProviderMountContext): ProviderRuntime {
+  const requestCache = o.requestCache ?? memoryCache();
+  const replayCache = o.replayCache ?? memoryCache();
+  const config = samlConfig(o, requestCache);
+  const saml = new SAML(config);
+  const verify = signonVerify(o, replayCache, provisioner);
+  const strategy = new SamlStrategy({ ...config, name: o.id, passReqToCallback: true }, verify, (_req, _profile, done) =>
+    done(samlRefusal('logout messages are handled by the jitSso router')),
+  );
+
+  return {
+    strategy,
+    callbackMethods: ['post'],
+    maxMessageBytes: o.maxMessageBytes,
+    precheckCallback(req) {
+      precheckPostMessage((req.body as Record<string, unknown> | undefined)?.SAMLResponse);
+    },
+    loginOptions: (returnTo) => ({ additionalParams: { RelayState: returnTo } }),
+    callbackReturnTo: (req) => stringField(req.body, 'RelayState'),
+    metadata: () =>
+      strategy.generateServiceProviderMetadata(o.decryptionCert ?? null, o.publicCert ?? null),
+    ...(o.logoutUrl
+      ? {
+          async logoutUrl(session: SsoSessionInfo, returnTo: string) {
+            if (session.provider !== o.id || !session.nameID) return null;
+            const user = { issuer: o.idpIssuer, nameID: session.nameID, nameIDFormat: session.nameIDFormat ?? '', ...(session.sessionIndex ? { sessionIndex: session.sessionIndex } : {}) } as Profile;
+            return saml.getLogoutUrlAsync(user, returnTo, {});
+          },
+        }
+      : {}),
+    async handleLogoutMessage(req: Request, session: SsoSessionInfo | undefined) {
+      const result = await validateLogoutMessage(saml, req, o.maxMessageBytes);
+      const relayState = stringField(result.relay, 'RelayState');
+      if (!result.profile) return { endSession: true, ...(relayState ? { returnTo: relayState } : {}) };
+      // A LogoutRequest ends only the session of the person it names.
+      const endSession = session?.provider === o.id && session.nameID === result.profile.nameID;
+      const redirectTo = await saml.getLogoutResponseUrlAsync(result.profile, relayState ?? '', {}, endSession);
+      return { endSession, redirectTo };
+    },
+  };
+}
+
+function samlConfig(o: ResolvedSamlOptions, requestCache: SsoCache): SamlConfig {
+  return {
+    entryPoint: o.entryPoint,
+    issuer: o.spEntityId,
+    audience: o.spEntityId,
+    callbackUrl: o.callbackUrl,
+    idpCert: o.idpCert,
+    idpIssuer: o.idpIssuer,
+    wantAssertionsSigned: true,
+    wantAuthnResponseSigned: o.wantAuthnResponseSigned,
+    signatureAlgorithm: 'sha256',
+    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+    acceptedClockSkewMs: o.acceptedClockSkewMs,
+    maxAssertionAgeMs: o.maxAssertionAgeMs,
+    validateInResponseTo: o.allowUnsolicited ? ValidateInResponseTo.ifPresent : ValidateInResponseTo.always,
+    requestIdExpirationPeriodMs: o.requestIdExpirationPeriodMs,
+    cacheProvider: cacheProvider(requestCache, o.id, o.requestIdExpirationPeriodMs),
+    identifierFormat: o.identifierFormat,
+    disableRequestedAuthnContext: true,
+    ...(o.privateKey ? { privateKey: o.privateKey } : {}),
+    ...(o.publicCert ? { publicCert: o.publicCert } : {}),
+    ...(o.decryptionKey ? { decryptionPvk: o.decryptionKey } : {}),
+    ...(o.logoutUrl ? { logoutUrl: o.logoutUrl } : {}),
+    logoutCallbackUrl: o.logoutCallbackUrl,
+  };
+}
+
+/** node-saml's request-id cache over an {@link SsoCache}, keyed per provider. */
+function cacheProvider(cache: SsoCache, provider: string, ttlMs: number): CacheProvider {
+  const key = (id: string) => `saml-request:${provider}:${id}`;
+  return {
+    async saveAsync(id, value) {
+      const createdAt = Date.now();
+      return (await cache.add(key(id), value, ttlMs)) ? { value, createdAt } : null;
+    },
+    getAsync: (id) => cache.get(key(id)),
+    removeAsync: async (id) => (id === null ? null : cache.take(key(id))),
+  };
+}
+
+type Done = (err: Error | null, user?: Record<string, unknown>, info?: Record<string, unknown>) => void;
+
+function signonVerify(o: ResolvedSamlOptions, replayCache: SsoCache, provisioner: JitProvisioner) {
+  return (req: Request, profile: Profile | null, done: Done): void => {
+    (async () => {
+      if (!profile) throw samlRefusal('response carries no assertion');
+      const now = Date.now();
+      const checked = checkVerifiedAssertion(profile.getSamlResponseXml?.() ?? '', profile.getAssertionXml?.() ?? '', o, now);
+      if (!(await replayCache.add(`saml-assertion:${o.id}:${checked.id}`, '1', checked.expiresAtMs - now))) {
+        throw samlRefusal('assertion replayed');
+      }
+      const result = await provisioner.provisionClaims(checked.profile, loginContextOf(req));
+      if (result.error) return done(null, undefined, { code: result.error.code, message: result.error.message, audited: true });
+      const session: SsoSessionInfo = { provider: o.id, nameID: checked.nameID, ...(checked.nameIDFormat ? { nameIDFormat: checked.nameIDFormat } : {}), ...(checked.sessionIndex ? { sessionIndex: checked.sessionIndex } : {}) };
+      return done(null, result.user as unknown as Record<string, unknown>, { session, outcome: result.outcome });
+    })().catch((err: unknown) => {
+      if (isJitSsoError(err) && err.code === 'ERR_JIT_SSO_AUTHENTICATION_FAILED') {
+        return done(null, undefined, { code: err.code, message: err.message, reason: err.details.reason });
+      }
+      return done(err instanceof Error ? err : new JitSsoError('ERR_JIT_SSO_AUTHENTICATION_FAILED', { cause: err }));
+    });
+  };
+}
+
+async function validateLogoutMessage(saml: SAML, req: Request, maxBytes: number): Promise<{ profile: Profile | null; relay: unknown }> {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  if (req.method === 'POST' && typeof body.SAMLRequest === 'string') {
+    precheckPostMessage(body.SAMLRequest);
+    const { profile } = await saml.validatePostRequestAsync(body as Record<string, string>);
+    return { profile, relay: body };
+  }
+  if (req.method === 'POST' && typeof body.SAMLResponse === 'string') {
+    precheckPostMessage(body.SAMLResponse);
+    await saml.validatePostResponseAsync(body as Record<string, string>);
+    return { profile: null, relay: body };
+  }
+  const query = req.query as Record<string, unknown>;
+  const message = query.SAMLRequest ?? query.SAMLResponse;
+  if (req.method === 'GET' && typeof message === 'string') {
+    // node-saml accepts a redirect-binding message without a Signature parameter; jit-sso does not.
+    if (typeof query.Signature !== 'string' || typeof query.SigAlg !== 'string') throw samlRefusal('unsigned logout message');
+    if (/sha1$/i.test(query.SigAlg)) throw samlRefusal('SHA-1 signature');
+    precheckRedirectMessage(message, maxBytes);
+    const originalQuery = req.originalUrl.split('?')[1] ?? '';
+    const { profile } = await saml.validateRedirectAsync(query as Record<string, string>, originalQuery);
+    return { profile, relay: query };
+  }
+  throw new JitSsoError('ERR_JIT_SSO_AUTHENTICATION_FAILED', { details: { reason: 'no SAML logout message' } });
+}
+
+function stringField(source: unknown, name: string): string | undefined {
+  const value = typeof source === 'object' && source !== null ? (source as Record<string, unknown>)[name] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,56 @@
+/**
+ * From the IdP's groups/roles to app role names: which values count, how the role map applies,
+ * and which names exist in the app. Pure.
+ * @module
+ */
+import type { Identity } from '../identity/types.js';
+import type { ResolvedPolicy } from './policy.js';
+
+/**
+ * The IdP values that feed roles, or `undefined` when every claim named by `roleClaims` was absent.
+ * An Entra group overage counts as an absent groups claim: the real groups are not in the token.
+ */
+export function idpRoleValues(identity: Identity, policy: ResolvedPolicy): string[] | undefined {
+  let values: string[] | undefined;
+  for (const claim of policy.roleClaims) {
+    const list = claim === 'groups' && identity.groupsOverage ? undefined : identity[claim];
+    if (list !== undefined) values = [...(values ?? []), ...list];
+  }
+  return values;
+}
+
+/** Maps IdP values to app role names through `roleMap`; unmapped values pass as-is or are dropped. */
+export function mapRoleValues(values: readonly string[], policy: ResolvedPolicy): string[] {
+  const names = new Set<string>();
+  for (const value of values) {
+    const mapped = policy.roleMap[value];
+    if (mapped) for (const name of mapped) names.add(name);
+    else if (policy.unmappedRoles === 'as-is') names.add(value);
+  }
+  return [...names];
+}
+
+/** Every role name a login may need to know exists: mapped IdP roles and the default roles. */
+export function candidateRoleNames(identity: Identity, policy: ResolvedPolicy): string[] {
+  const values = idpRoleValues(identity, policy);
+  const mapped = values === undefined || policy.roleSync === 'never' ? [] : mapRoleValues(values, policy);
+  return [...new Set([...mapped, ...policy.defaultRoles])];
+}
+
+/** The wanted names split into those the app has (in the app's spelling) and those it lacks. */
+export function matchRoles(
+  wanted: readonly string[],
+  existing: readonly string[],
+  policy: ResolvedPolicy,
+): { matched: string[]; skipped: string[] } {
+  const fold = policy.roleMatch === 'case-insensitive' ? (s: string) => s.toLowerCase() : (s: string) => s;
+  const byKey = new Map(existing.map((name) => [fold(name), name]));
+  const matched = new Set<string>();
+  const skipped: string[] = [];
+  for (const name of wanted) {
+    const found = byKey.get(fold(name));
+    if (found === undefined) skipped.push(name);
+    else matched.add(found);
+  }
+  return { matched: [...matched], skipped };
+}

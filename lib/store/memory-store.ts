@@ -1,0 +1,388 @@
+/**
+ * `MemoryUserStore`: the reference {@link UserStore}, kept in process memory (tests, demos, one-off scripts).
+ * @module
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { JitSsoError } from '../errors.js';
+import { USER_STATUSES, type AuditEvent, type AuditQuery, type IdentityLink, type NewUser } from './user-store.js';
+import type { RoleAssignment, RoleChange, StoredUser, UserPatch, UserStatus, UserStore } from './user-store.js';
+
+/** Options of {@link MemoryUserStore}. */
+export interface MemoryUserStoreOptions {
+  /** The roles that exist from the start; `createUser` and `changeRoles` assign no others. @default [] */
+  roles?: readonly string[];
+  /** Receives the production warning; pino-compatible. @default console */
+  logger?: { warn(message: string): void };
+}
+
+/** A filter for {@link MemoryUserStore.listUsers}. */
+export interface ListUsersQuery {
+  /** Case-insensitive text looked for in username, domain, email and names. */
+  search?: string;
+  /** At most this many users, oldest first. @default 100 */
+  limit?: number;
+  /** Users to skip, for paging. @default 0 */
+  offset?: number;
+}
+
+const OPTIONAL_FIELDS = ['domain', 'email', 'emailVerified', 'displayName', 'firstName', 'lastName'] as const;
+type OptionalField = (typeof OPTIONAL_FIELDS)[number];
+type Fields = StoredUser['fields'];
+
+/** Users are replaced, never mutated in place, so a transaction can work on shallow copies of the maps. */
+interface State {
+  users: Map<string, StoredUser>;
+  /** `linkKey(identity)` → user id. */
+  links: Map<string, string>;
+  roles: Set<string>;
+  audit: AuditEvent[];
+}
+interface Tx {
+  state: State;
+  open: boolean;
+}
+
+const PRODUCTION_WARNING =
+  'jit-sso: MemoryUserStore keeps users in memory and loses them when the process restarts; ' +
+  'use SqlUserStore from jit-sso/sql or your own UserStore in production.';
+
+/** A FIFO async lock: each holder runs after the previous one released. */
+class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+  lock(): Promise<() => void> {
+    const previous = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise<void>((resolve) => (release = resolve));
+    return previous.then(() => release);
+  }
+}
+
+/**
+ * The reference {@link UserStore}: every Required and Optional method, plus admin helpers
+ * (`createRole`, `listUsers`, `grantRole`, …) for apps and the example. Passes
+ * `runUserStoreConformance`. Everything lives in memory and is lost on restart, so it warns when
+ * `NODE_ENV` is `production`.
+ *
+ * Writes are serialised and each one checks and writes without yielding, so concurrent first logins
+ * of one person end as one user. `transaction(fn)` runs `fn` on a copy of the state that replaces
+ * the state only when `fn` resolves; other writes wait until it settles.
+ *
+ * @example
+ * const store = new MemoryUserStore({ roles: ['Admin', 'Viewer'] });
+ * app.use(jitSso({ store, providers: { … } }));
+ * await store.grantRole(userId, 'Admin');
+ */
+export class MemoryUserStore implements UserStore {
+  #state: State = { users: new Map(), links: new Map(), roles: new Set(), audit: [] };
+  readonly #writes = new Mutex();
+  readonly #context = new AsyncLocalStorage<Tx>();
+
+  constructor(options: MemoryUserStoreOptions = {}) {
+    (options.roles ?? []).forEach((role, i) => this.#state.roles.add(checkRoleName(role, `roles[${i}]`)));
+    if (process.env.NODE_ENV === 'production') (options.logger ?? console).warn(PRODUCTION_WARNING);
+  }
+
+  /** The user linked to `provider` + `subject`, or `null`. */
+  async findUserByIdentity(link: Pick<IdentityLink, 'provider' | 'subject'>): Promise<StoredUser | null> {
+    return this.#read((s) => found(s, s.links.get(linkKey(link))));
+  }
+
+  /** The user with this id, or `null` (also for ids of any other shape). */
+  async findUserById(id: string): Promise<StoredUser | null> {
+    return this.#read((s) => found(s, id));
+  }
+
+  /** The one user with this username (and domain, when given), case-insensitively; `null` when none or several. */
+  async findUserByUsername(username: string, domain?: string): Promise<StoredUser | null> {
+    return this.#read((s) =>
+      single(
+        s,
+        (u) => fold(u.username) === fold(username) && (domain === undefined || fold(u.domain) === fold(domain)),
+      ),
+    );
+  }
+
+  /** The one user with this email, case-insensitively; `null` when none or several. */
+  async findUserByEmail(email: string): Promise<StoredUser | null> {
+    return this.#read((s) => single(s, (u) => u.email !== undefined && fold(u.email) === fold(email)));
+  }
+
+  /** Creates the user with its identity link and existing roles, or rejects `ERR_JIT_SSO_IDENTITY_CONFLICT`. */
+  async createUser(input: NewUser): Promise<StoredUser> {
+    return this.#write((s) => {
+      const key = linkKey(input.identity);
+      if (s.links.has(key)) throw conflict(input.identity);
+      const at = new Date(input.at);
+      const user: StoredUser = {
+        id: randomUUID(),
+        username: input.profile.username,
+        fields: copyFields(input.profile.fields),
+        status: input.status,
+        userType: input.userType,
+        roles: addRoles([], input.roles, s.roles),
+        createdAt: at,
+        updatedAt: new Date(at),
+        lastLoginAt: new Date(at),
+      };
+      applyOptional(user, input.profile);
+      s.users.set(user.id, user);
+      s.links.set(key, user.id);
+      return copyUser(user);
+    });
+  }
+
+  /** Applies the patch (`null` clears; `fields` merge per key); `null` when the user does not exist. */
+  async updateUser(id: string, patch: UserPatch): Promise<StoredUser | null> {
+    return this.#write((s) => {
+      const current = s.users.get(id);
+      if (!current) return null;
+      const next: StoredUser = { ...current, fields: copyFields(current.fields), updatedAt: new Date() };
+      applyOptional(next, patch);
+      if (patch.username !== undefined) next.username = patch.username;
+      if (patch.status !== undefined) next.status = patch.status;
+      if (patch.userType !== undefined) next.userType = patch.userType;
+      if (patch.lastLoginAt !== undefined) next.lastLoginAt = new Date(patch.lastLoginAt);
+      for (const [key, value] of Object.entries(patch.fields ?? {})) {
+        if (value === null) delete next.fields[key];
+        else next.fields[key] = Array.isArray(value) ? [...value] : value;
+      }
+      s.users.set(id, next);
+      return copyUser(next);
+    });
+  }
+
+  /** Links another identity to a user; rejects `ERR_JIT_SSO_USER_NOT_FOUND` or `ERR_JIT_SSO_IDENTITY_CONFLICT`. */
+  async linkIdentity(userId: string, link: IdentityLink): Promise<void> {
+    return this.#write((s) => {
+      userOrThrow(s, userId);
+      const key = linkKey(link);
+      if (s.links.has(key)) throw conflict(link);
+      s.links.set(key, userId);
+    });
+  }
+
+  /** Which of `names` exist as roles (exact match), without duplicates. */
+  async existingRoles(names: readonly string[]): Promise<string[]> {
+    return this.#read((s) => [...new Set(names.filter((name) => s.roles.has(name)))]);
+  }
+
+  /** Removes, then adds, assignments (role + source + provider); unknown roles are not assigned. */
+  async changeRoles(userId: string, change: RoleChange): Promise<void> {
+    return this.#write((s) => applyRoleChange(s, userId, change));
+  }
+
+  /** Appends a copy of the event. */
+  async appendAudit(event: AuditEvent): Promise<void> {
+    return this.#write((s) => void s.audit.push(cloneData(event)));
+  }
+
+  /** Audit events, newest first, filtered by `userId` / `subType`; `limit` @default 100. */
+  async listAuditEvents(query: AuditQuery = {}): Promise<AuditEvent[]> {
+    return this.#read((s) => {
+      const matching = s.audit.filter(
+        (e) =>
+          (query.userId === undefined || e.userId === query.userId) &&
+          (query.subType === undefined || e.subType === query.subType),
+      );
+      // Reversed first so that events with the same `at` stay newest first under the stable sort.
+      const newestFirst = matching.reverse().sort((a, b) => new Date(b.at).getTime() - new Date(a.at).getTime());
+      return page(newestFirst, query.limit, query.offset).map(cloneData);
+    });
+  }
+
+  /**
+   * Runs `fn` against a store bound to a copy of the state; the copy replaces the state when `fn`
+   * resolves and is dropped when it rejects. Transactions run one at a time. A nested call acts as a savepoint.
+   */
+  async transaction<T>(fn: (store: UserStore) => Promise<T>): Promise<T> {
+    const parent = this.#activeTx();
+    const release = parent ? undefined : await this.#writes.lock();
+    const tx: Tx = { state: cloneState(parent ? parent.state : this.#state), open: true };
+    try {
+      const result = await this.#context.run(tx, () => fn(this.#bind(tx)));
+      if (parent) parent.state = tx.state;
+      else this.#state = tx.state;
+      return result;
+    } finally {
+      tx.open = false;
+      release?.();
+    }
+  }
+
+  /** Makes a role exist (idempotent). Rejects `ERR_JIT_SSO_INVALID_OPTIONS` for an empty name. */
+  async createRole(name: string): Promise<void> {
+    checkRoleName(name, 'name');
+    return this.#write((s) => void s.roles.add(name));
+  }
+
+  /** Every role, in the order they were created. */
+  async listRoles(): Promise<string[]> {
+    return this.#read((s) => [...s.roles]);
+  }
+
+  /** Users, oldest first, optionally filtered by `search`; `limit` @default 100. */
+  async listUsers(query: ListUsersQuery = {}): Promise<StoredUser[]> {
+    const needle = fold(query.search ?? '');
+    return this.#read((s) => {
+      const text = (u: StoredUser) =>
+        fold([u.username, u.domain, u.email, u.displayName, u.firstName, u.lastName].join('\n'));
+      const matching = [...s.users.values()].filter((u) => needle === '' || text(u).includes(needle));
+      return page(matching, query.limit, query.offset).map(copyUser);
+    });
+  }
+
+  /** Grants a `manual` assignment (never removed by a sync). Resolves `false` when the role does not exist. */
+  async grantRole(userId: string, role: string): Promise<boolean> {
+    return this.#write((s) => {
+      applyRoleChange(s, userId, { add: [{ role, source: 'manual' }], remove: [] });
+      return s.roles.has(role);
+    });
+  }
+
+  /** Revokes the `manual` assignment only; IdP and default assignments stay. Resolves `true` when one was removed. */
+  async revokeRole(userId: string, role: string): Promise<boolean> {
+    return this.#write((s) => {
+      const before = userOrThrow(s, userId).roles.length;
+      applyRoleChange(s, userId, { add: [], remove: [{ role, source: 'manual' }] });
+      return userOrThrow(s, userId).roles.length < before;
+    });
+  }
+
+  /** Sets the account status (e.g. activates a `pending` user); rejects `ERR_JIT_SSO_USER_NOT_FOUND`. */
+  async setStatus(userId: string, status: UserStatus): Promise<StoredUser> {
+    if (!(USER_STATUSES as readonly string[]).includes(status)) {
+      throw new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', { details: { path: 'status', allowed: USER_STATUSES } });
+    }
+    const user = await this.updateUser(userId, { status });
+    if (!user) throw notFound(userId);
+    return user;
+  }
+
+  /** The open transaction this call runs in, if any (found through the async context, so the outer store works too). */
+  #activeTx(): Tx | undefined {
+    const tx = this.#context.getStore();
+    return tx?.open ? tx : undefined;
+  }
+
+  #read<T>(fn: (s: State) => T): T {
+    return fn(this.#activeTx()?.state ?? this.#state);
+  }
+
+  async #write<T>(fn: (s: State) => T): Promise<T> {
+    const tx = this.#activeTx();
+    if (tx) return fn(tx.state);
+    const release = await this.#writes.lock();
+    try {
+      return fn(this.#state);
+    } finally {
+      release();
+    }
+  }
+
+  /** This store seen through `tx`: every call runs inside it, whatever async context the caller is in. */
+  #bind(tx: Tx): UserStore {
+    return new Proxy(this, {
+      get: (target, key) => {
+        const value: unknown = Reflect.get(target, key);
+        if (typeof value !== 'function') return value;
+        const method = value as (...args: unknown[]) => unknown;
+        return (...args: unknown[]) => this.#context.run(tx, () => method.apply(target, args));
+      },
+    });
+  }
+}
+
+const linkKey = (link: Pick<IdentityLink, 'provider' | 'subject'>) => JSON.stringify([link.provider, link.subject]);
+const roleKey = (r: RoleAssignment) => JSON.stringify([r.role, r.source, r.provider ?? null]);
+const fold = (value: string | undefined) => (value ?? '').normalize('NFC').toLowerCase();
+const conflict = (link: Pick<IdentityLink, 'provider'>) =>
+  new JitSsoError('ERR_JIT_SSO_IDENTITY_CONFLICT', { details: { provider: link.provider } });
+const notFound = (userId: string) => new JitSsoError('ERR_JIT_SSO_USER_NOT_FOUND', { details: { userId } });
+
+function checkRoleName(name: unknown, path: string): string {
+  if (typeof name !== 'string' || name.trim() === '')
+    throw new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', { details: { path } });
+  return name;
+}
+
+function cloneState(s: State): State {
+  return { users: new Map(s.users), links: new Map(s.links), roles: new Set(s.roles), audit: [...s.audit] };
+}
+
+function userOrThrow(s: State, userId: string): StoredUser {
+  const user = s.users.get(userId);
+  if (!user) throw notFound(userId);
+  return user;
+}
+
+function found(s: State, id: string | undefined): StoredUser | null {
+  const user = id === undefined ? undefined : s.users.get(id);
+  return user ? copyUser(user) : null;
+}
+
+function single(s: State, match: (u: StoredUser) => boolean): StoredUser | null {
+  const hits = [...s.users.values()].filter(match);
+  return hits.length === 1 ? copyUser(hits[0]!) : null;
+}
+
+/** Sets the optional profile fields present in `source`; `null` removes one. */
+function applyOptional(target: StoredUser, source: Partial<Record<OptionalField, unknown>>): void {
+  for (const field of OPTIONAL_FIELDS) {
+    const value = source[field];
+    if (value === null) delete target[field];
+    else if (value !== undefined) (target as unknown as Record<OptionalField, unknown>)[field] = value;
+  }
+}
+
+/** Custom fields live on prototype-less objects: claim names such as `__proto__` stay plain keys. */
+function copyFields(fields: Readonly<Record<string, string | string[]>> | undefined): Fields {
+  const out: Fields = Object.create(null) as Fields;
+  for (const [key, value] of Object.entries(fields ?? {})) out[key] = Array.isArray(value) ? [...value] : value;
+  return out;
+}
+
+/** Deep copy of JSON-like data with `Date`s; unlike `structuredClone`, the copies belong to the caller's realm (Jest). */
+function cloneData<T>(value: T): T {
+  if (Object.prototype.toString.call(value) === '[object Date]') return new Date(value as Date) as T;
+  if (Array.isArray(value)) return value.map(cloneData) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cloneData(item)])) as T;
+}
+
+function copyRole(r: RoleAssignment): RoleAssignment {
+  return r.provider === undefined
+    ? { role: r.role, source: r.source }
+    : { role: r.role, source: r.source, provider: r.provider };
+}
+
+function copyUser(u: StoredUser): StoredUser {
+  return { ...cloneData(u), fields: copyFields(u.fields) };
+}
+
+/** `current` plus the assignments of `add` whose role exists and that are not there yet. */
+function addRoles(current: RoleAssignment[], add: readonly RoleAssignment[], existing: Set<string>): RoleAssignment[] {
+  const roles = [...current];
+  const keys = new Set(roles.map(roleKey));
+  for (const assignment of add) {
+    if (!existing.has(assignment.role) || keys.has(roleKey(assignment))) continue;
+    keys.add(roleKey(assignment));
+    roles.push(copyRole(assignment));
+  }
+  return roles;
+}
+
+function applyRoleChange(s: State, userId: string, change: RoleChange): void {
+  const current = userOrThrow(s, userId);
+  const removed = new Set(change.remove.map(roleKey));
+  const kept = current.roles.filter((r) => !removed.has(roleKey(r)));
+  s.users.set(userId, { ...current, roles: addRoles(kept, change.add, s.roles) });
+}
+
+function page<T>(items: T[], limit = 100, offset = 0): T[] {
+  const wrong = !isCount(limit) ? 'limit' : !isCount(offset) ? 'offset' : undefined;
+  if (wrong) throw new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', { details: { path: wrong } });
+  return items.slice(offset, offset + limit);
+}
+
+const isCount = (n: number) => Number.isInteger(n) && n >= 0;
