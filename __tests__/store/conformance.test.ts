@@ -74,7 +74,7 @@ describe('runUserStoreConformance', () => {
     expect(await failures(collect(() => new MemoryUserStore()))).toEqual([]);
   });
 
-  it('fails every test with a message naming the roles when they cannot be created', async () => {
+  it('fails a test with a message saying the factory must create the roles when they cannot be created', async () => {
     const bare = requiredOnly(new MemoryUserStore());
     delete (bare as { createRole?: unknown }).createRole;
     const [first] = collect(() => bare);

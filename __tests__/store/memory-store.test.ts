@@ -1,6 +1,7 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { MemoryUserStore, type NewUser } from '../../lib/store/index.js';
 import { runUserStoreConformance } from '../../lib/testing/conformance.js';
+import { silentLogger, type Logger } from '../../lib/internal/logger.js';
 
 runUserStoreConformance('MemoryUserStore', ({ roles }) => new MemoryUserStore({ roles }), { describe, it });
 
@@ -143,6 +144,12 @@ describe('MemoryUserStore production warning', () => {
     withNodeEnv('production', () => new MemoryUserStore({ logger: { warn } }));
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]![0]).toMatch(/lose|lost/);
+  });
+
+  it("accepts jit-sso's pino-style Logger and passes the warning as the message", () => {
+    const logger = { ...silentLogger, warn: jest.fn<Logger['warn']>() };
+    withNodeEnv('production', () => new MemoryUserStore({ logger }));
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/MemoryUserStore/));
   });
 
   it('warns through console.warn when no logger is given', () => {

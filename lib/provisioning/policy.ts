@@ -180,6 +180,10 @@ export function resolvePolicy(
   for (const layer of list as Array<ProvisioningOptions | undefined>) {
     if (layer === undefined) continue;
     const parsed = parseOptions(provisioningOptionsSchema, layer, path) as ProvisioningOptions;
+    // zod copies records onto plain objects, where a key such as "__proto__" would vanish; the
+    // validated input's own entries are used instead.
+    if (layer.roleMap) parsed.roleMap = layer.roleMap;
+    if (layer.claimMap) parsed.claimMap = layer.claimMap;
     Object.assign(merged, parsed);
     // A layer that sets `sync` resets an inherited profileSync/roleSync it does not set itself.
     if (parsed.sync !== undefined) {

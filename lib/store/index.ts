@@ -1,5 +1,7 @@
 /**
- * The store part of jit-sso: the {@link UserStore} contract and the in-memory reference store.
+ * The store part of jit-sso: the {@link UserStore} contract and {@link MemoryUserStore}, its reference implementation.
+ * @example
+ * import { MemoryUserStore, type UserStore } from './store/index.js';
  * @module
  */
 export * from './user-store.js';

@@ -5,18 +5,27 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { JitSsoError } from '../errors.js';
+import type { Logger } from '../internal/logger.js';
 import { USER_STATUSES, type AuditEvent, type AuditQuery, type IdentityLink, type NewUser } from './user-store.js';
 import type { RoleAssignment, RoleChange, StoredUser, UserPatch, UserStatus, UserStore } from './user-store.js';
 
-/** Options of {@link MemoryUserStore}. */
+/**
+ * Options of {@link MemoryUserStore}.
+ * @example
+ * new MemoryUserStore({ roles: ['Admin', 'Viewer'], logger: pino() });
+ */
 export interface MemoryUserStoreOptions {
   /** The roles that exist from the start; `createUser` and `changeRoles` assign no others. @default [] */
   roles?: readonly string[];
-  /** Receives the production warning; pino-compatible. @default console */
-  logger?: { warn(message: string): void };
+  /** Receives the production warning: jit-sso's `Logger`, pino, or anything with `warn(message)`. @default console */
+  logger?: Pick<Logger, 'warn'> | { warn(message: string): void };
 }
 
-/** A filter for {@link MemoryUserStore.listUsers}. */
+/**
+ * A filter for {@link MemoryUserStore.listUsers}.
+ * @example
+ * await store.listUsers({ search: 'contoso', limit: 20, offset: 40 });
+ */
 export interface ListUsersQuery {
   /** Case-insensitive text looked for in username, domain, email and names. */
   search?: string;
@@ -80,7 +89,10 @@ export class MemoryUserStore implements UserStore {
 
   constructor(options: MemoryUserStoreOptions = {}) {
     (options.roles ?? []).forEach((role, i) => this.#state.roles.add(checkRoleName(role, `roles[${i}]`)));
-    if (process.env.NODE_ENV === 'production') (options.logger ?? console).warn(PRODUCTION_WARNING);
+    const logger = options.logger ?? console;
+    // A lone string is what pino, console and a `warn(message)` logger all print as the message.
+    if (process.env.NODE_ENV === 'production')
+      (logger.warn as (message: string) => void).call(logger, PRODUCTION_WARNING);
   }
 
   /** The user linked to `provider` + `subject`, or `null`. */

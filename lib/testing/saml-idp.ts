@@ -87,8 +87,14 @@ function checkKeys(keys: TestSamlKeys, path: string): TestSamlKeys {
   return keys;
 }
 
-/** A fresh 2048-bit RSA key and self-signed certificate; `selfsigned` is an optional peer dependency. */
-async function generateKeys(): Promise<TestSamlKeys> {
+/**
+ * A fresh 2048-bit RSA key and self-signed certificate, for a test IdP or an "attacker" key in
+ * security tests. Needs the optional peer dependency `selfsigned`.
+ * @example
+ * const attacker = await generateTestKeys();
+ * idp.createResponse({ ..., signingKey: attacker });
+ */
+export async function generateTestKeys(): Promise<TestSamlKeys> {
   let generate: typeof import('selfsigned').generate;
   try {
     const mod = await import('selfsigned');
@@ -142,7 +148,7 @@ export async function createTestSamlIdp(options: TestSamlIdpOptions): Promise<Te
   const issuer = options.issuer ?? DEFAULT_ISSUER;
   if (!isNonEmptyString(issuer)) throw invalid('issuer', 'issuer must be a non-empty string.');
   const preset = checkPreset(options.preset ?? 'entra-saml', 'preset');
-  const keys = checkKeys(options.keys ?? (await generateKeys()), 'keys');
+  const keys = checkKeys(options.keys ?? (await generateTestKeys()), 'keys');
   const users = new Map<string, TestUser>();
   let fixedBaseUrl = options.baseUrl === undefined ? undefined : trimSlash(options.baseUrl);
   let seenBaseUrl = fixedBaseUrl;

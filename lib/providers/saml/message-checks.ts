@@ -9,6 +9,8 @@ import { DOMParser } from '@xmldom/xmldom';
 import { JitSsoError } from '../../errors.js';
 
 const SAML_ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
+const SAML_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
+const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 /** Attribute names that must never become object keys. */
 const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
@@ -82,6 +84,10 @@ export function checkVerifiedAssertion(
 ): CheckedAssertion {
   const response = parse(responseXml);
   if (response.getAttribute('Destination') !== config.callbackUrl) throw samlRefusal('Destination is not the ACS URL');
+  // node-saml ignores the top-level status when a signed assertion is present.
+  const status = firstIn(response, SAML_PROTOCOL, 'Status');
+  const statusCode = status && firstIn(status, SAML_PROTOCOL, 'StatusCode');
+  if (statusCode?.getAttribute('Value') !== SUCCESS) throw samlRefusal('Response status is not Success');
   const responseIssuer = first(response, 'Issuer');
   if (responseIssuer && text(responseIssuer) !== config.idpIssuer) throw samlRefusal('Response Issuer is not the IdP');
 
@@ -150,9 +156,13 @@ function all(parent: Element, localName: string): Element[] {
 
 /** The first direct child with this name in the assertion namespace. */
 function first(parent: Element, localName: string): Element | undefined {
+  return firstIn(parent, SAML_ASSERTION, localName);
+}
+
+function firstIn(parent: Element, namespace: string, localName: string): Element | undefined {
   for (let node = parent.firstChild; node; node = node.nextSibling) {
     const el = node as Element;
-    if (el.nodeType === 1 && el.localName === localName && el.namespaceURI === SAML_ASSERTION) return el;
+    if (el.nodeType === 1 && el.localName === localName && el.namespaceURI === namespace) return el;
   }
   return undefined;
 }

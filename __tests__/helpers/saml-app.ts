@@ -1,0 +1,102 @@
+/**
+ * An Express app (4 or 5) with express-session, jitSso and one SAML provider backed by the local
+ * test IdP, plus a helper that walks a real SP-initiated login.
+ */
+import express5 from 'express';
+import express4 from 'express4';
+import session from 'express-session';
+import request from 'supertest';
+import { jitSso, type JitSsoOptions } from '../../lib/express/jit-sso.js';
+import { currentUser } from '../../lib/express/context.js';
+import { requireAuth, requireRole } from '../../lib/express/guards.js';
+import { silentLogger } from '../../lib/internal/logger.js';
+import { samlProvider, type SamlProviderOptions } from '../../lib/providers/saml/saml-provider.js';
+import { MemoryUserStore } from '../../lib/store/memory-store.js';
+import type { AuditEvent } from '../../lib/store/user-store.js';
+import { createTestSamlIdp, generateTestKeys } from '../../lib/testing/saml-idp.js';
+import type { CreateSamlResponseOptions, TestSamlIdp, TestSamlKeys, TestUser } from '../../lib/testing/saml-idp-types.js';
+
+export const SP_ENTITY_ID = 'https://app.test/saml';
+export const CALLBACK_URL = 'https://app.test/auth/entra/callback';
+export const IDP_ISSUER = 'https://idp.test.local/saml';
+export const IDP_ENTRY = 'https://idp.test.local/saml/sso';
+export const TENANT = '8d3f6c2a-5b1e-4c7d-9e0f-2a4b6c8d0e1f';
+
+export const USERS: TestUser[] = [
+  { id: 'oid-alice', username: 'alice.johnson@contoso.com', email: 'alice.johnson@contoso.com', firstName: 'Alice', lastName: 'Johnson', displayName: 'Alice Johnson', groups: ['Sales'], roles: ['Invoice.Reader'], tenant: TENANT },
+  { id: 'oid-bob', username: 'bob@contoso.com', displayName: 'Bob Stone', roles: ['Invoice.Approver', 'NotInApp'], tenant: TENANT },
+];
+
+let keys: Promise<TestSamlKeys> | undefined;
+
+/** One IdP key pair per test file (generating RSA keys is slow). */
+export async function testIdp(users: TestUser[] = USERS): Promise<TestSamlIdp> {
+  keys ??= generateTestKeys();
+  return createTestSamlIdp({ users: structuredClone(users), issuer: IDP_ISSUER, preset: 'entra-saml', baseUrl: 'https://idp.test.local/saml', keys: await keys });
+}
+
+export interface SamlAppOptions {
+  express?: 4 | 5;
+  provider?: Partial<SamlProviderOptions>;
+  jitSso?: Partial<JitSsoOptions>;
+  idp?: TestSamlIdp;
+  store?: MemoryUserStore;
+  session?: boolean;
+}
+
+export async function samlApp(options: SamlAppOptions = {}) {
+  const idp = options.idp ?? (await testIdp());
+  const store = options.store ?? new MemoryUserStore({ roles: ['Admin', 'Invoice.Reader', 'Invoice.Approver', 'Employee', 'Seller'] });
+  const events: AuditEvent[] = [];
+  const express = (options.express === 4 ? express4 : express5) as typeof express5;
+  const app = express();
+  if (options.session !== false) app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false, name: 'sid' }));
+  const middleware = jitSso({
+    store,
+    providers: [
+      samlProvider({
+        id: 'entra',
+        preset: 'entra-saml',
+        entryPoint: IDP_ENTRY,
+        idpIssuer: IDP_ISSUER,
+        idpCert: idp.certificate,
+        spEntityId: SP_ENTITY_ID,
+        callbackUrl: CALLBACK_URL,
+        ...options.provider,
+      }),
+    ],
+    provisioning: { createUsers: true },
+    logger: silentLogger,
+    onAudit: (e) => void events.push(e),
+    ...options.jitSso,
+  });
+  app.use(middleware);
+  app.get('/me', requireAuth(), (req, res) => res.json(currentUser(req)));
+  app.get('/admin', requireRole('Admin'), (_req, res) => res.send('admin area'));
+  app.get('/', (_req, res) => res.send('home'));
+  return { app, idp, store, events, middleware };
+}
+
+/** Starts a login and returns the AuthnRequest's id and the RelayState the SP sent. */
+export async function startLogin(agent: ReturnType<typeof request.agent>, returnTo = '/me') {
+  const res = await agent.get(`/auth/entra/login?returnTo=${encodeURIComponent(returnTo)}`).expect(302);
+  const location = new URL(res.headers.location as string);
+  return { location, samlRequest: location.searchParams.get('SAMLRequest')!, relayState: location.searchParams.get('RelayState') ?? undefined };
+}
+
+/** A whole SP-initiated login: login → IdP response for `user` → ACS. Returns the ACS response. */
+export async function login(
+  ctx: { app: express5.Express; idp: TestSamlIdp },
+  user: string,
+  options: { agent?: ReturnType<typeof request.agent>; returnTo?: string; response?: Partial<CreateSamlResponseOptions>; relayState?: string } = {},
+) {
+  const agent = options.agent ?? request.agent(ctx.app);
+  const started = await startLogin(agent, options.returnTo);
+  const authn = ctx.idp.parseAuthnRequest(started.samlRequest);
+  const response = ctx.idp.createResponse({ user, acsUrl: CALLBACK_URL, audience: SP_ENTITY_ID, inResponseTo: authn.id, ...options.response });
+  const res = await agent
+    .post('/auth/entra/callback')
+    .type('form')
+    .send({ SAMLResponse: response.base64, RelayState: options.relayState ?? started.relayState ?? '' });
+  return { agent, res, authn, response };
+}

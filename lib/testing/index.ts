@@ -1,0 +1,7 @@
+/**
+ * Test tools for apps using jit-sso: the `UserStore` contract suite and a local SAML IdP.
+ * WARNING: for tests and local development only; never mount the test IdP in production.
+ * @module
+ */
+export * from './conformance.js';
+export * from './saml-idp.js';
