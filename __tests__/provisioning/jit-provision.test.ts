@@ -206,3 +206,14 @@ describe('jitProvision', () => {
     expect(() => jitProvision({ store: new MemoryUserStore(), provider: 'x', provisioning: { sync: 'sometimes' } as never })).toThrow(/provisioning\.sync/);
   });
 });
+
+describe('jitProvision role matching', () => {
+  it('assigns an app role whose name differs only in case when roleMatch is case-insensitive', async () => {
+    const store = new MemoryUserStore({ roles: ['Invoice.Reader'] });
+    const exact = jitProvision({ store, provider: 'entra', provisioning: { createUsers: true }, logger: silentLogger });
+    expect((await exact.provision(identity({ key: 'k1', roles: ['INVOICE.READER'], groups: undefined }))).changes.rolesSkipped).toEqual(['INVOICE.READER']);
+    const folded = jitProvision({ store, provider: 'entra', provisioning: { createUsers: true, roleMatch: 'case-insensitive' }, logger: silentLogger });
+    const result = await folded.provision(identity({ key: 'k2', roles: ['INVOICE.READER'], groups: undefined }));
+    expect(result.user?.roles).toEqual([{ role: 'Invoice.Reader', source: 'idp', provider: 'entra' }]);
+  });
+});

@@ -5,7 +5,7 @@ import {
   runUserStoreConformance,
   type ConformanceStore,
   type ConformanceStoreFactory,
-} from '../../lib/testing/conformance.js';
+} from '../../lib/testing/conformance/index.js';
 
 type Registered = { title: string; fn: (context?: unknown) => Promise<void> };
 

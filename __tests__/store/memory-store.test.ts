@@ -1,6 +1,6 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { MemoryUserStore, type NewUser } from '../../lib/store/index.js';
-import { runUserStoreConformance } from '../../lib/testing/conformance.js';
+import { runUserStoreConformance } from '../../lib/testing/conformance/index.js';
 import { silentLogger, type Logger } from '../../lib/internal/logger.js';
 
 runUserStoreConformance('MemoryUserStore', ({ roles }) => new MemoryUserStore({ roles }), { describe, it });

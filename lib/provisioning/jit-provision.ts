@@ -113,7 +113,7 @@ export function jitProvision(options: JitProvisionOptions): JitProvisioner {
     let user = await store.findUserByIdentity({ provider, subject: identity.key });
     let linkedBy: PlanContext['linkedBy'];
     if (!user) [user, linkedBy] = await findLinkCandidate(store, identity, policy);
-    const existing = await store.existingRoles(candidateRoleNames(identity, policy));
+    const existing = await store.existingRoles(candidateRoleNames(identity, policy), { caseInsensitive: policy.roleMatch === 'case-insensitive' });
     const plan = planProvisioning(identity, user, policy, existing, { linkedBy, now });
     if (plan.action === 'deny') {
       return refuse(identity, refusal(plan.code, plan.reason), plan.subType, context, now, plan.userId);

@@ -6,8 +6,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { JitSsoError } from '../errors.js';
 import type { Logger } from '../internal/logger.js';
+import { Mutex, type State, addRoles, applyOptional, applyRoleChange } from '../internal/memory-state.js';
+import { checkRoleName, cloneData, cloneState, conflict, copyFields, copyUser } from '../internal/memory-state.js';
+import { fold, found, linkKey, notFound, page, single, userOrThrow } from '../internal/memory-state.js';
 import { USER_STATUSES, type AuditEvent, type AuditQuery, type IdentityLink, type NewUser } from './user-store.js';
-import type { RoleAssignment, RoleChange, StoredUser, UserPatch, UserStatus, UserStore } from './user-store.js';
+import type { RoleChange, StoredUser, UserPatch, UserStatus, UserStore } from './user-store.js';
 
 /**
  * Options of {@link MemoryUserStore}.
@@ -35,18 +38,6 @@ export interface ListUsersQuery {
   offset?: number;
 }
 
-const OPTIONAL_FIELDS = ['domain', 'email', 'emailVerified', 'displayName', 'firstName', 'lastName'] as const;
-type OptionalField = (typeof OPTIONAL_FIELDS)[number];
-type Fields = StoredUser['fields'];
-
-/** Users are replaced, never mutated in place, so a transaction can work on shallow copies of the maps. */
-interface State {
-  users: Map<string, StoredUser>;
-  /** `linkKey(identity)` → user id. */
-  links: Map<string, string>;
-  roles: Set<string>;
-  audit: AuditEvent[];
-}
 interface Tx {
   state: State;
   open: boolean;
@@ -55,17 +46,6 @@ interface Tx {
 const PRODUCTION_WARNING =
   'jit-sso: MemoryUserStore keeps users in memory and loses them when the process restarts; ' +
   'use SqlUserStore from jit-sso/sql or your own UserStore in production.';
-
-/** A FIFO async lock: each holder runs after the previous one released. */
-class Mutex {
-  #tail: Promise<void> = Promise.resolve();
-  lock(): Promise<() => void> {
-    const previous = this.#tail;
-    let release!: () => void;
-    this.#tail = new Promise<void>((resolve) => (release = resolve));
-    return previous.then(() => release);
-  }
-}
 
 /**
  * The reference {@link UserStore}: every Required and Optional method, plus admin helpers
@@ -175,8 +155,12 @@ export class MemoryUserStore implements UserStore {
   }
 
   /** Which of `names` exist as roles (exact match), without duplicates. */
-  async existingRoles(names: readonly string[]): Promise<string[]> {
-    return this.#read((s) => [...new Set(names.filter((name) => s.roles.has(name)))]);
+  async existingRoles(names: readonly string[], options: { caseInsensitive?: boolean } = {}): Promise<string[]> {
+    return this.#read((s) => {
+      if (!options.caseInsensitive) return [...new Set(names.filter((name) => s.roles.has(name)))];
+      const wanted = new Set(names.map((name) => name.toLowerCase()));
+      return [...s.roles].filter((role) => wanted.has(role.toLowerCase()));
+    });
   }
 
   /** Removes, then adds, assignments (role + source + provider); unknown roles are not assigned. */
@@ -304,97 +288,3 @@ export class MemoryUserStore implements UserStore {
     });
   }
 }
-
-const linkKey = (link: Pick<IdentityLink, 'provider' | 'subject'>) => JSON.stringify([link.provider, link.subject]);
-const roleKey = (r: RoleAssignment) => JSON.stringify([r.role, r.source, r.provider ?? null]);
-const fold = (value: string | undefined) => (value ?? '').normalize('NFC').toLowerCase();
-const conflict = (link: Pick<IdentityLink, 'provider'>) =>
-  new JitSsoError('ERR_JIT_SSO_IDENTITY_CONFLICT', { details: { provider: link.provider } });
-const notFound = (userId: string) => new JitSsoError('ERR_JIT_SSO_USER_NOT_FOUND', { details: { userId } });
-
-function checkRoleName(name: unknown, path: string): string {
-  if (typeof name !== 'string' || name.trim() === '')
-    throw new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', { details: { path } });
-  return name;
-}
-
-function cloneState(s: State): State {
-  return { users: new Map(s.users), links: new Map(s.links), roles: new Set(s.roles), audit: [...s.audit] };
-}
-
-function userOrThrow(s: State, userId: string): StoredUser {
-  const user = s.users.get(userId);
-  if (!user) throw notFound(userId);
-  return user;
-}
-
-function found(s: State, id: string | undefined): StoredUser | null {
-  const user = id === undefined ? undefined : s.users.get(id);
-  return user ? copyUser(user) : null;
-}
-
-function single(s: State, match: (u: StoredUser) => boolean): StoredUser | null {
-  const hits = [...s.users.values()].filter(match);
-  return hits.length === 1 ? copyUser(hits[0]!) : null;
-}
-
-/** Sets the optional profile fields present in `source`; `null` removes one. */
-function applyOptional(target: StoredUser, source: Partial<Record<OptionalField, unknown>>): void {
-  for (const field of OPTIONAL_FIELDS) {
-    const value = source[field];
-    if (value === null) delete target[field];
-    else if (value !== undefined) (target as unknown as Record<OptionalField, unknown>)[field] = value;
-  }
-}
-
-/** Custom fields live on prototype-less objects: claim names such as `__proto__` stay plain keys. */
-function copyFields(fields: Readonly<Record<string, string | string[]>> | undefined): Fields {
-  const out: Fields = Object.create(null) as Fields;
-  for (const [key, value] of Object.entries(fields ?? {})) out[key] = Array.isArray(value) ? [...value] : value;
-  return out;
-}
-
-/** Deep copy of JSON-like data with `Date`s; unlike `structuredClone`, the copies belong to the caller's realm (Jest). */
-function cloneData<T>(value: T): T {
-  if (Object.prototype.toString.call(value) === '[object Date]') return new Date(value as Date) as T;
-  if (Array.isArray(value)) return value.map(cloneData) as T;
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cloneData(item)])) as T;
-}
-
-function copyRole(r: RoleAssignment): RoleAssignment {
-  return r.provider === undefined
-    ? { role: r.role, source: r.source }
-    : { role: r.role, source: r.source, provider: r.provider };
-}
-
-function copyUser(u: StoredUser): StoredUser {
-  return { ...cloneData(u), fields: copyFields(u.fields) };
-}
-
-/** `current` plus the assignments of `add` whose role exists and that are not there yet. */
-function addRoles(current: RoleAssignment[], add: readonly RoleAssignment[], existing: Set<string>): RoleAssignment[] {
-  const roles = [...current];
-  const keys = new Set(roles.map(roleKey));
-  for (const assignment of add) {
-    if (!existing.has(assignment.role) || keys.has(roleKey(assignment))) continue;
-    keys.add(roleKey(assignment));
-    roles.push(copyRole(assignment));
-  }
-  return roles;
-}
-
-function applyRoleChange(s: State, userId: string, change: RoleChange): void {
-  const current = userOrThrow(s, userId);
-  const removed = new Set(change.remove.map(roleKey));
-  const kept = current.roles.filter((r) => !removed.has(roleKey(r)));
-  s.users.set(userId, { ...current, roles: addRoles(kept, change.add, s.roles) });
-}
-
-function page<T>(items: T[], limit = 100, offset = 0): T[] {
-  const wrong = !isCount(limit) ? 'limit' : !isCount(offset) ? 'offset' : undefined;
-  if (wrong) throw new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', { details: { path: wrong } });
-  return items.slice(offset, offset + limit);
-}
-
-const isCount = (n: number) => Number.isInteger(n) && n >= 0;

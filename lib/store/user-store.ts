@@ -151,7 +151,11 @@ export interface AuditQuery {
  *
  * Errors: a method that cannot reach its backend rejects with any error; jit-sso turns it into
  * `ERR_JIT_SSO_STORE_UNAVAILABLE` (HTTP 503). Conflicts reject with a `JitSsoError` whose code is
- * `ERR_JIT_SSO_IDENTITY_CONFLICT`.
+ * `ERR_JIT_SSO_IDENTITY_CONFLICT`; a write to a user that does not exist (including an id of the
+ * wrong shape) rejects with `ERR_JIT_SSO_USER_NOT_FOUND`.
+ *
+ * Values: a field a user lacks reads back as `undefined`, never `null` (SQL stores map NULL);
+ * `updatedAt` is the creation time, then changes with every `updateUser`; role changes leave it.
  *
  * @example
  * class MyStore implements UserStore { ... }  // see README, "A store over your own users table"
@@ -165,7 +169,7 @@ export interface UserStore {
 
   /**
    * Optional; needed for `linkExisting: 'username'`. The user with this username (and domain, when
-   * given, compared case-insensitively); `null` when none or when several match.
+   * given), both compared case-insensitively; `null` when none or when several match.
    */
   findUserByUsername?(username: string, domain?: string): Promise<StoredUser | null>;
 
@@ -193,10 +197,16 @@ export interface UserStore {
    */
   linkIdentity(userId: string, link: IdentityLink): Promise<void>;
 
-  /** Required. Which of `names` exist as roles in the app (exact names, in the store's spelling). */
-  existingRoles(names: readonly string[]): Promise<string[]>;
+  /**
+   * Required. Which of `names` exist as roles in the app, each once, in the store's spelling.
+   * Names match exactly; with `caseInsensitive` (policy `roleMatch: 'case-insensitive'`), ignoring case.
+   */
+  existingRoles(names: readonly string[], options?: { caseInsensitive?: boolean }): Promise<string[]>;
 
-  /** Required. Adds and removes role assignments in one step. Unknown roles are not assigned. */
+  /**
+   * Required. Adds and removes role assignments in one atomic step. Unknown roles are not
+   * assigned. Rejects with `ERR_JIT_SSO_USER_NOT_FOUND` when the user does not exist.
+   */
   changeRoles(userId: string, change: RoleChange): Promise<void>;
 
   /** Required. Appends one audit event. */
@@ -207,7 +217,9 @@ export interface UserStore {
 
   /**
    * Optional. Runs `fn` against a store bound to one transaction: everything it did is undone when it
-   * rejects. Without it, jit-sso's writes for one login are separate atomic calls.
+   * rejects, and the transaction rejects with `fn`'s own error (jit-sso must see a conflict raised
+   * inside). The store handed to `fn` is valid until `fn` settles. Without it, jit-sso's writes for
+   * one login are separate atomic calls.
    */
   transaction?<T>(fn: (store: UserStore) => Promise<T>): Promise<T>;
 }

@@ -3,5 +3,5 @@
  * WARNING: for tests and local development only; never mount the test IdP in production.
  * @module
  */
-export * from './conformance.js';
+export * from './conformance/index.js';
 export * from './saml-idp.js';

@@ -1,0 +1,42 @@
+/**
+ * The published shape: `require('jit-sso')` from CommonJS and `import` from ESM both work against
+ * the built `dist/` (resolved through the package's own `exports` map, as a consumer would).
+ */
+import { describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+function node(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' }).trim();
+}
+
+describe('the built package', () => {
+  it('has been built (npm test runs the build first)', () => {
+    expect(existsSync(resolve(root, 'dist/index.cjs'))).toBe(true);
+    expect(existsSync(resolve(root, 'dist/index.js'))).toBe(true);
+  });
+
+  it('loads with require() from CommonJS and exposes the API', () => {
+    const out = node(['-e', "const j = require('jit-sso'); console.log(JSON.stringify([typeof j.jitSso, typeof j.samlProvider, typeof j.jitProvision, typeof j.MemoryUserStore, j.ERROR_CODES.length > 10, new j.JitSsoError('ERR_JIT_SSO_USER_PENDING') instanceof Error]))"]);
+    expect(JSON.parse(out)).toEqual(['function', 'function', 'function', 'function', true, true]);
+  });
+
+  it('loads with import from ESM', () => {
+    const out = node(['--input-type=module', '-e', "const j = await import('jit-sso'); const t = await import('jit-sso/testing'); console.log(JSON.stringify([typeof j.jitSso, typeof j.planProvisioning, typeof t.runUserStoreConformance, typeof t.createTestSamlIdp]))"]);
+    expect(JSON.parse(out)).toEqual(['function', 'function', 'function', 'function']);
+  });
+
+  it('loads jit-sso/testing with require() too', () => {
+    const out = node(['-e', "const t = require('jit-sso/testing'); console.log(typeof t.createTestSamlIdp + ' ' + typeof t.runUserStoreConformance)"]);
+    expect(out).toBe('function function');
+  });
+
+  it('does not load optional packages when the core is required', () => {
+    const out = node(['-e', "require('jit-sso'); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => /node_modules[\\\\/](selfsigned|node-forge|express-session|supertest)[\\\\/]/.test(f))))"]);
+    expect(JSON.parse(out)).toEqual([]);
+  });
+});

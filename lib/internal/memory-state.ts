@@ -1,0 +1,142 @@
+/**
+ * The state of `MemoryUserStore` and the pure helpers that read and change it: copies, matching,
+ * role changes, paging, and the write lock.
+ * @module
+ */
+import { JitSsoError } from '../errors.js';
+import type { AuditEvent, IdentityLink, RoleAssignment, RoleChange, StoredUser } from '../store/user-store.js';
+
+const OPTIONAL_FIELDS = ['domain', 'email', 'emailVerified', 'displayName', 'firstName', 'lastName'] as const;
+type OptionalField = (typeof OPTIONAL_FIELDS)[number];
+type Fields = StoredUser['fields'];
+
+/** Users are replaced, never mutated in place, so a transaction can work on shallow copies of the maps. */
+export interface State {
+  users: Map<string, StoredUser>;
+  /** `linkKey(identity)` → user id. */
+  links: Map<string, string>;
+  roles: Set<string>;
+  audit: AuditEvent[];
+}
+
+/** A FIFO async lock: each holder runs after the previous one released. */
+export class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+  lock(): Promise<() => void> {
+    const previous = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise<void>((resolve) => (release = resolve));
+    return previous.then(() => release);
+  }
+}
+
+/** The key of an identity in {@link State.links}. */
+export const linkKey = (link: Pick<IdentityLink, 'provider' | 'subject'>) =>
+  JSON.stringify([link.provider, link.subject]);
+const roleKey = (r: RoleAssignment) => JSON.stringify([r.role, r.source, r.provider ?? null]);
+/** The form in which usernames, domains and emails are compared: NFC, lower case; `undefined` as `''`. */
+export const fold = (value: string | undefined) => (value ?? '').normalize('NFC').toLowerCase();
+/** The error for an identity that is already linked. */
+export const conflict = (link: Pick<IdentityLink, 'provider'>) =>
+  new JitSsoError('ERR_JIT_SSO_IDENTITY_CONFLICT', { details: { provider: link.provider } });
+/** The error for a user id that does not exist. */
+export const notFound = (userId: string) => new JitSsoError('ERR_JIT_SSO_USER_NOT_FOUND', { details: { userId } });
+
+/** `name` when it is a non-empty string; rejects `ERR_JIT_SSO_INVALID_OPTIONS` at `path` otherwise. */
+export function checkRoleName(name: unknown, path: string): string {
+  if (typeof name !== 'string' || name.trim() === '')
+    throw new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', { details: { path } });
+  return name;
+}
+
+/** A copy of `s` whose maps, set and list can change without touching `s`. */
+export function cloneState(s: State): State {
+  return { users: new Map(s.users), links: new Map(s.links), roles: new Set(s.roles), audit: [...s.audit] };
+}
+
+/** The stored user (not a copy); rejects `ERR_JIT_SSO_USER_NOT_FOUND` when there is none. */
+export function userOrThrow(s: State, userId: string): StoredUser {
+  const user = s.users.get(userId);
+  if (!user) throw notFound(userId);
+  return user;
+}
+
+/** A copy of the user with this id, or `null`. */
+export function found(s: State, id: string | undefined): StoredUser | null {
+  const user = id === undefined ? undefined : s.users.get(id);
+  return user ? copyUser(user) : null;
+}
+
+/** A copy of the one user that matches, or `null` when none or several do. */
+export function single(s: State, match: (u: StoredUser) => boolean): StoredUser | null {
+  const hits = [...s.users.values()].filter(match);
+  return hits.length === 1 ? copyUser(hits[0]!) : null;
+}
+
+/** Sets the optional profile fields present in `source`; `null` removes one. */
+export function applyOptional(target: StoredUser, source: Partial<Record<OptionalField, unknown>>): void {
+  for (const field of OPTIONAL_FIELDS) {
+    const value = source[field];
+    if (value === null) delete target[field];
+    else if (value !== undefined) (target as unknown as Record<OptionalField, unknown>)[field] = value;
+  }
+}
+
+/** Custom fields live on prototype-less objects: claim names such as `__proto__` stay plain keys. */
+export function copyFields(fields: Readonly<Record<string, string | string[]>> | undefined): Fields {
+  const out: Fields = Object.create(null) as Fields;
+  for (const [key, value] of Object.entries(fields ?? {})) out[key] = Array.isArray(value) ? [...value] : value;
+  return out;
+}
+
+/** Deep copy of JSON-like data with `Date`s; unlike `structuredClone`, the copies belong to the caller's realm (Jest). */
+export function cloneData<T>(value: T): T {
+  if (Object.prototype.toString.call(value) === '[object Date]') return new Date(value as Date) as T;
+  if (Array.isArray(value)) return value.map(cloneData) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cloneData(item)])) as T;
+}
+
+function copyRole(r: RoleAssignment): RoleAssignment {
+  return r.provider === undefined
+    ? { role: r.role, source: r.source }
+    : { role: r.role, source: r.source, provider: r.provider };
+}
+
+/** The caller's copy of a stored user: changing it changes nothing stored. */
+export function copyUser(u: StoredUser): StoredUser {
+  return { ...cloneData(u), fields: copyFields(u.fields) };
+}
+
+/** `current` plus the assignments of `add` whose role exists and that are not there yet. */
+export function addRoles(
+  current: RoleAssignment[],
+  add: readonly RoleAssignment[],
+  existing: Set<string>,
+): RoleAssignment[] {
+  const roles = [...current];
+  const keys = new Set(roles.map(roleKey));
+  for (const assignment of add) {
+    if (!existing.has(assignment.role) || keys.has(roleKey(assignment))) continue;
+    keys.add(roleKey(assignment));
+    roles.push(copyRole(assignment));
+  }
+  return roles;
+}
+
+/** Removes, then adds, the assignments of `change` on the user; rejects `ERR_JIT_SSO_USER_NOT_FOUND`. */
+export function applyRoleChange(s: State, userId: string, change: RoleChange): void {
+  const current = userOrThrow(s, userId);
+  const removed = new Set(change.remove.map(roleKey));
+  const kept = current.roles.filter((r) => !removed.has(roleKey(r)));
+  s.users.set(userId, { ...current, roles: addRoles(kept, change.add, s.roles) });
+}
+
+/** `limit` items from `offset`; rejects `ERR_JIT_SSO_INVALID_OPTIONS` unless both are counts. */
+export function page<T>(items: T[], limit = 100, offset = 0): T[] {
+  const wrong = !isCount(limit) ? 'limit' : !isCount(offset) ? 'offset' : undefined;
+  if (wrong) throw new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', { details: { path: wrong } });
+  return items.slice(offset, offset + limit);
+}
+
+const isCount = (n: number) => Number.isInteger(n) && n >= 0;
