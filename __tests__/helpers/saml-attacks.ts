@@ -19,6 +19,7 @@ export const NS = {
 export const OBJECT_ID = 'http://schemas.microsoft.com/identity/claims/objectidentifier';
 export const ROLE = 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role';
 export const DISPLAY_NAME = 'http://schemas.microsoft.com/identity/claims/displayname';
+export const NAME = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name';
 
 export type SamlCtx = Awaited<ReturnType<typeof samlApp>>;
 export type Agent = ReturnType<typeof request.agent>;
@@ -51,18 +52,32 @@ export function setText(el: Element, value: string): void {
   el.appendChild(el.ownerDocument.createTextNode(value));
 }
 
+/** Who a forged assertion claims to be. */
+export interface Victim {
+  id: string;
+  username: string;
+  displayName: string;
+  role: string;
+}
+
+/** Bob as an attacker holding Alice's signed response would like to be: with the Admin role. */
+export const BOB_AS_ADMIN: Victim = { id: 'oid-bob', username: 'bob@contoso.com', displayName: 'Bob Stone', role: 'Admin' };
+
 /**
- * A forged copy of the Response's (signed) assertion claiming to be `victim`: new ID, NameID and
- * objectidentifier changed, its own signature dropped. Not yet placed in the document.
+ * A forged copy of the Response's signed assertion claiming to be `victim` (NameID, objectidentifier,
+ * name, display name and role changed), with a new ID and without the copied signature. Not yet
+ * placed in the document: the signature-wrapping tests decide where it goes.
  */
-export function forgeAssertion(doc: Document, victim: { id: string; username: string; roles?: string[] }): { signed: Element; forged: Element } {
+export function forgeAssertion(doc: Document, victim: Victim = BOB_AS_ADMIN): { signed: Element; forged: Element } {
   const signed = samlElements(doc, 'Assertion')[0]!;
   const forged = signed.cloneNode(true) as Element;
-  forged.setAttribute('ID', '_forged0123456789');
+  forged.setAttribute('ID', '_forged0123456789abcdef');
   for (const sig of signaturesOf(forged)) forged.removeChild(sig);
   setText(samlElements(forged, 'NameID')[0]!, victim.username);
   setText(attributeValue(forged, OBJECT_ID), victim.id);
-  if (victim.roles) setText(attributeValue(forged, ROLE), victim.roles[0]!);
+  setText(attributeValue(forged, NAME), victim.username);
+  setText(attributeValue(forged, DISPLAY_NAME), victim.displayName);
+  setText(attributeValue(forged, ROLE), victim.role);
   return { signed, forged };
 }
 

@@ -6,3 +6,4 @@
  */
 export * from './user-store.js';
 export * from './memory-store.js';
+export * from './user-admin.js';

@@ -2,6 +2,7 @@
  * `MemoryUserStore`: the reference {@link UserStore}, kept in process memory (tests, demos, one-off scripts).
  * @module
  */
+import type { ListUsersQuery, UserAdmin } from './user-admin.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { JitSsoError } from '../errors.js';
@@ -24,19 +25,6 @@ export interface MemoryUserStoreOptions {
   logger?: Pick<Logger, 'warn'> | { warn(message: string): void };
 }
 
-/**
- * A filter for {@link MemoryUserStore.listUsers}.
- * @example
- * await store.listUsers({ search: 'contoso', limit: 20, offset: 40 });
- */
-export interface ListUsersQuery {
-  /** Case-insensitive text looked for in username, domain, email and names. */
-  search?: string;
-  /** At most this many users, oldest first. @default 100 */
-  limit?: number;
-  /** Users to skip, for paging. @default 0 */
-  offset?: number;
-}
 
 interface Tx {
   state: State;
@@ -62,7 +50,7 @@ const PRODUCTION_WARNING =
  * app.use(jitSso({ store, providers: { … } }));
  * await store.grantRole(userId, 'Admin');
  */
-export class MemoryUserStore implements UserStore {
+export class MemoryUserStore implements UserStore, UserAdmin {
   #state: State = { users: new Map(), links: new Map(), roles: new Set(), audit: [] };
   readonly #writes = new Mutex();
   readonly #context = new AsyncLocalStorage<Tx>();
