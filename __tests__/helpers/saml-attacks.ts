@@ -92,7 +92,7 @@ export interface StartedLogin {
  * Starts a real SP-initiated login on a fresh agent (so the request id is in the SP's cache) and has
  * the test IdP answer it for `user`, with tampering knobs in `overrides`. Nothing is posted yet.
  */
-export async function solicit(ctx: SamlCtx, user: string, overrides: Partial<CreateSamlResponseOptions> = {}, returnTo = '/me'): Promise<StartedLogin> {
+export async function solicit(ctx: SamlCtx, user: CreateSamlResponseOptions['user'], overrides: Partial<CreateSamlResponseOptions> = {}, returnTo = '/me'): Promise<StartedLogin> {
   const agent = request.agent(ctx.app);
   const started = await startLogin(agent, returnTo);
   const authn = ctx.idp.parseAuthnRequest(started.samlRequest);

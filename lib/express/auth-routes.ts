@@ -153,9 +153,12 @@ export function authRoutes(o: AuthRoutesOptions): Router {
         o.forgetUser((req.user as StoredUser).id);
         req.logout((err) => (err ? next(err) : res.redirect(303, to)));
       },
-      (err: unknown) => {
-        o.logger.warn({ provider: provider.id, reason: reasonOf(err) }, 'logout message refused');
-        sendError(req, res, pageFor('ERR_JIT_SSO_AUTHENTICATION_FAILED'), o.hooks);
+      async (err: unknown) => {
+        const reason = reasonOf(err);
+        o.logger.warn({ provider: provider.id, reason }, 'logout message refused');
+        const code = 'ERR_JIT_SSO_AUTHENTICATION_FAILED';
+        await o.record(loginEvent({ type: 'logout', subType: 'denied', provider: provider.id, code, reason }, loginContextOf(req), new Date()));
+        sendError(req, res, pageFor(code), o.hooks);
       },
     );
   };

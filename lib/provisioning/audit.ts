@@ -28,6 +28,7 @@ export function boundText(value: string, max = MAX_TEXT): string {
 /** One login event. `subject` is the identity's link key (tenant-qualified where the IdP needs it). */
 export function loginEvent(
   fields: {
+    type?: AuditEvent['type'];
     subType: AuditSubType;
     provider: string;
     identity?: Pick<Identity, 'key'>;
@@ -41,7 +42,7 @@ export function loginEvent(
 ): AuditEvent {
   const event: AuditEvent = {
     at,
-    type: 'login',
+    type: fields.type ?? 'login',
     subType: fields.subType,
     provider: fields.provider,
     subject: fields.identity ? boundText(fields.identity.key) : '',

@@ -92,10 +92,14 @@ export interface RoleChange {
   remove: RoleAssignment[];
 }
 
-/** One audit event: one per login attempt. */
+/** What an audit event is about: a login attempt, or a refused logout message from an IdP. */
+export const AUDIT_TYPES = ['login', 'logout'] as const;
+export type AuditType = (typeof AUDIT_TYPES)[number];
+
+/** One audit event: one per login attempt (and one per refused IdP logout message). */
 export interface AuditEvent {
   at: Date;
-  type: 'login';
+  type: AuditType;
   subType: AuditSubType;
   provider: string;
   subject: string;

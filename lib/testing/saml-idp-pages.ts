@@ -3,6 +3,7 @@
  * Every value shown is HTML-escaped, and each page carries a nonce-based CSP of its own.
  * @module
  */
+import { escapeHtml } from '../internal/html.js';
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { JitSsoError, isJitSsoError } from '../errors.js';
@@ -16,14 +17,6 @@ export interface RouterHost {
   baseUrl: string | undefined;
   /** Records the base URL seen on a request, so `idp.entryPoint` is known once mounted. */
   noteBaseUrl(baseUrl: string): void;
-}
-
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(value: string): string {
-  return value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
 }
 
 /** A bad request: shown on a 400 page rather than passed to the app's error handler. */

@@ -14,7 +14,21 @@ const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 /** Attribute names that must never become object keys. */
 const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
-const SHA1 = /Algorithm\s*=\s*["'][^"']*(?:rsa-sha1|dsa-sha1|hmac-sha1|xmldsig#sha1)["']/i;
+const XMLDSIG = 'http://www.w3.org/2000/09/xmldsig#';
+/** Signature and digest algorithms jit-sso accepts — an allow-list, checked on the parsed document. */
+const SIGNATURE_ALGORITHMS = new Set([
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha384',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
+  'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384',
+  'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512',
+]);
+const DIGEST_ALGORITHMS = new Set([
+  'http://www.w3.org/2001/04/xmlenc#sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#sha384',
+  'http://www.w3.org/2001/04/xmlenc#sha512',
+]);
 
 /** A protocol refusal: one generic message for the person, the reason in `details` for the audit. */
 export function samlRefusal(reason: string): JitSsoError {
@@ -46,8 +60,27 @@ export function precheckRedirectMessage(base64: unknown, maxBytes: number): stri
 function precheckXml(xml: string): string {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw samlRefusal('DOCTYPE or entity declaration in message');
   if (xml.includes('<!--')) throw samlRefusal('XML comment in message');
-  if (SHA1.test(xml)) throw samlRefusal('SHA-1 signature or digest');
+  // On the parsed document, so that character references (sha&#49;) cannot hide an algorithm.
+  const doc = parse(xml);
+  for (const [name, allowed] of [['SignatureMethod', SIGNATURE_ALGORITHMS], ['DigestMethod', DIGEST_ALGORITHMS]] as const) {
+    for (const el of Array.from(doc.getElementsByTagNameNS(XMLDSIG, name))) {
+      if (!allowed.has(el.getAttribute('Algorithm') ?? '')) throw samlRefusal('SHA-1 signature or digest, or an algorithm not allowed');
+    }
+  }
   return xml;
+}
+
+/** Checks a verified LogoutResponse: its Issuer and status; returns its InResponseTo. */
+export function checkLogoutResponse(xml: string, idpIssuer: string): string {
+  const root = parse(xml);
+  if (root.localName !== 'LogoutResponse' || root.namespaceURI !== SAML_PROTOCOL) throw samlRefusal('not a LogoutResponse');
+  const issuer = first(root, 'Issuer');
+  if (!issuer || text(issuer) !== idpIssuer) throw samlRefusal('LogoutResponse Issuer is not the IdP');
+  const statusCode = firstIn(firstIn(root, SAML_PROTOCOL, 'Status') ?? root, SAML_PROTOCOL, 'StatusCode');
+  if (statusCode?.getAttribute('Value') !== SUCCESS) throw samlRefusal('LogoutResponse status is not Success');
+  const inResponseTo = root.getAttribute('InResponseTo');
+  if (!inResponseTo) throw samlRefusal('LogoutResponse has no InResponseTo');
+  return inResponseTo;
 }
 
 /** What the post-validation checks need to know about the provider. */
@@ -112,11 +145,20 @@ export function checkVerifiedAssertion(
   const sessionIndex = authn?.getAttribute('SessionIndex') || undefined;
   const nameIDFormat = nameIdEl?.getAttribute('Format') || undefined;
 
+  const profile = assertionProfile(assertion, { issuer: text(issuer), nameID, nameIDFormat, sessionIndex });
+  return { id, expiresAtMs, profile, nameID, ...(nameIDFormat ? { nameIDFormat } : {}), ...(sessionIndex ? { sessionIndex } : {}) };
+}
+
+/** The node-saml-shaped profile of an assertion, on a prototype-less object; forbidden attribute names are refused. */
+function assertionProfile(
+  assertion: Element,
+  base: { issuer: string; nameID: string; nameIDFormat?: string | undefined; sessionIndex?: string | undefined },
+): Record<string, string | string[]> {
   const profile: Record<string, string | string[]> = Object.create(null);
-  profile.issuer = text(issuer);
-  profile.nameID = nameID;
-  if (nameIDFormat) profile.nameIDFormat = nameIDFormat;
-  if (sessionIndex) profile.sessionIndex = sessionIndex;
+  profile.issuer = base.issuer;
+  profile.nameID = base.nameID;
+  if (base.nameIDFormat) profile.nameIDFormat = base.nameIDFormat;
+  if (base.sessionIndex) profile.sessionIndex = base.sessionIndex;
   for (const attribute of all(assertion, 'Attribute')) {
     const name = attribute.getAttribute('Name') ?? '';
     if (FORBIDDEN_NAMES.has(name)) throw samlRefusal(`forbidden attribute name "${name}"`);
@@ -124,7 +166,27 @@ export function checkVerifiedAssertion(
     const values = all(attribute, 'AttributeValue').map(text);
     if (values.length) profile[name] = values.length === 1 ? (values[0] as string) : values;
   }
-  return { id, expiresAtMs, profile, nameID, ...(nameIDFormat ? { nameIDFormat } : {}), ...(sessionIndex ? { sessionIndex } : {}) };
+  return profile;
+}
+
+/**
+ * Reads the profile of a SAML Response **without verifying anything** — for `jit-sso explain`, which
+ * shows what a login would do with a captured response. Never use it to sign anyone in.
+ */
+export function readUnverifiedProfile(xml: string): Record<string, string | string[]> {
+  precheckXml(xml);
+  const root = parse(xml);
+  const assertion = root.localName === 'Assertion' ? root : all(root, 'Assertion')[0];
+  if (!assertion) throw samlRefusal('no Assertion in the message (encrypted assertions cannot be explained)');
+  const issuer = first(assertion, 'Issuer');
+  const nameIdEl = first(assertion, 'Subject') && first(first(assertion, 'Subject')!, 'NameID');
+  const authn = first(assertion, 'AuthnStatement');
+  return assertionProfile(assertion, {
+    issuer: issuer ? text(issuer) : '',
+    nameID: nameIdEl ? text(nameIdEl) : '',
+    nameIDFormat: nameIdEl?.getAttribute('Format') || undefined,
+    sessionIndex: authn?.getAttribute('SessionIndex') || undefined,
+  });
 }
 
 /** The latest time the assertion is acceptable; it must be in the future. Without NotOnOrAfter, IssueInstant + max age. */

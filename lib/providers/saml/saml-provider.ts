@@ -12,7 +12,8 @@ import { loginContextOf } from '../../provisioning/audit.js';
 import type { JitProvisioner } from '../../provisioning/jit-provision.js';
 import type { ProvisioningOptions } from '../../provisioning/policy.js';
 import type { ProviderMountContext, ProviderRuntime, SsoProvider, SsoSessionInfo } from '../types.js';
-import { checkVerifiedAssertion, precheckPostMessage, precheckRedirectMessage, samlRefusal } from './message-checks.js';
+import { checkVerifiedAssertion, precheckPostMessage, samlRefusal } from './message-checks.js';
+import { validateLogoutMessage } from './saml-logout.js';
 import { resolveSamlOptions, type ResolvedSamlOptions, type SamlProviderOptions } from './saml-options.js';
 
 export type { SamlProviderOptions } from './saml-options.js';
@@ -52,6 +53,8 @@ function mountSaml(o: ResolvedSamlOptions, { provisioner }: ProviderMountContext
   const replayCache = o.replayCache ?? memoryCache();
   const config = samlConfig(o, requestCache);
   const saml = new SAML(config);
+  // node-saml looks for InResponseTo only on a <Response>; LogoutResponses are matched by jit-sso itself.
+  const logoutResponses = new SAML({ ...config, validateInResponseTo: ValidateInResponseTo.never });
   const verify = signonVerify(o, replayCache, provisioner);
   const strategy = new SamlStrategy({ ...config, name: o.id, passReqToCallback: true }, verify, (_req, _profile, done) =>
     done(samlRefusal('logout messages are handled by the jitSso router')),
@@ -78,7 +81,7 @@ function mountSaml(o: ResolvedSamlOptions, { provisioner }: ProviderMountContext
         }
       : {}),
     async handleLogoutMessage(req: Request, session: SsoSessionInfo | undefined) {
-      const result = await validateLogoutMessage(saml, req, o.maxMessageBytes);
+      const result = await validateLogoutMessage({ saml, logoutResponses, requestCache, provider: o.id, idpIssuer: o.idpIssuer, maxBytes: o.maxMessageBytes }, req);
       const relayState = stringField(result.relay, 'RelayState');
       if (!result.profile) return { endSession: true, ...(relayState ? { returnTo: relayState } : {}) };
       // A LogoutRequest ends only the session of the person it names.
@@ -117,7 +120,7 @@ function samlConfig(o: ResolvedSamlOptions, requestCache: SsoCache): SamlConfig 
 }
 
 /** node-saml's request-id cache over an {@link SsoCache}, keyed per provider. */
-function cacheProvider(cache: SsoCache, provider: string, ttlMs: number): CacheProvider {
+export function cacheProvider(cache: SsoCache, provider: string, ttlMs: number): CacheProvider {
   const key = (id: string) => `saml-request:${provider}:${id}`;
   return {
     async saveAsync(id, value) {
@@ -151,32 +154,6 @@ function signonVerify(o: ResolvedSamlOptions, replayCache: SsoCache, provisioner
       return done(err instanceof Error ? err : new JitSsoError('ERR_JIT_SSO_AUTHENTICATION_FAILED', { cause: err }));
     });
   };
-}
-
-async function validateLogoutMessage(saml: SAML, req: Request, maxBytes: number): Promise<{ profile: Profile | null; relay: unknown }> {
-  const body = (req.body ?? {}) as Record<string, unknown>;
-  if (req.method === 'POST' && typeof body.SAMLRequest === 'string') {
-    precheckPostMessage(body.SAMLRequest);
-    const { profile } = await saml.validatePostRequestAsync(body as Record<string, string>);
-    return { profile, relay: body };
-  }
-  if (req.method === 'POST' && typeof body.SAMLResponse === 'string') {
-    precheckPostMessage(body.SAMLResponse);
-    await saml.validatePostResponseAsync(body as Record<string, string>);
-    return { profile: null, relay: body };
-  }
-  const query = req.query as Record<string, unknown>;
-  const message = query.SAMLRequest ?? query.SAMLResponse;
-  if (req.method === 'GET' && typeof message === 'string') {
-    // node-saml accepts a redirect-binding message without a Signature parameter; jit-sso does not.
-    if (typeof query.Signature !== 'string' || typeof query.SigAlg !== 'string') throw samlRefusal('unsigned logout message');
-    if (/sha1$/i.test(query.SigAlg)) throw samlRefusal('SHA-1 signature');
-    precheckRedirectMessage(message, maxBytes);
-    const originalQuery = req.originalUrl.split('?')[1] ?? '';
-    const { profile } = await saml.validateRedirectAsync(query as Record<string, string>, originalQuery);
-    return { profile, relay: query };
-  }
-  throw new JitSsoError('ERR_JIT_SSO_AUTHENTICATION_FAILED', { details: { reason: 'no SAML logout message' } });
 }
 
 function stringField(source: unknown, name: string): string | undefined {
