@@ -1,12 +1,15 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: { index: 'lib/index.ts', testing: 'lib/testing/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  splitting: false,
-  shims: false,
-});
+const common = { target: 'node20', sourcemap: true, splitting: false, shims: false } as const;
+
+export default defineConfig([
+  {
+    ...common,
+    entry: { index: 'lib/index.ts', testing: 'lib/testing/index.ts', sql: 'lib/sql/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    clean: true,
+  },
+  // The command line: ESM only, no types.
+  { ...common, entry: { cli: 'lib/cli/main.ts' }, format: ['esm'], dts: false, clean: false },
+]);

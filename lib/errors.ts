@@ -39,6 +39,8 @@ export const ERROR_CODES = [
   'ERR_JIT_SSO_USER_NOT_FOUND',
   /** The user store failed or could not be reached (HTTP 503). */
   'ERR_JIT_SSO_STORE_UNAVAILABLE',
+  /** The identity provider could not be reached (OIDC discovery, token or keys endpoint; HTTP 503). */
+  'ERR_JIT_SSO_IDP_UNAVAILABLE',
   /** The protocol check failed (bad signature, audience, replay, state, …). One generic message. */
   'ERR_JIT_SSO_AUTHENTICATION_FAILED',
   /** `express-session` is not mounted before the jit-sso router. */
@@ -74,6 +76,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   ERR_JIT_SSO_IDENTITY_CONFLICT: 'Sign-in failed. Please try again.',
   ERR_JIT_SSO_USER_NOT_FOUND: 'Sign-in failed. Please try again.',
   ERR_JIT_SSO_STORE_UNAVAILABLE: 'Sign-in is unavailable right now. Please try again in a few minutes.',
+  ERR_JIT_SSO_IDP_UNAVAILABLE: 'Sign-in is unavailable right now. Please try again in a few minutes.',
   ERR_JIT_SSO_AUTHENTICATION_FAILED: 'Sign-in failed. Please try again or contact your administrator.',
   ERR_JIT_SSO_SESSION_REQUIRED: 'jit-sso is not configured correctly.',
   ERR_JIT_SSO_NOT_AUTHENTICATED: 'Please sign in.',
@@ -98,6 +101,7 @@ const STATUS: Record<ErrorCode, number> = {
   ERR_JIT_SSO_IDENTITY_CONFLICT: 409,
   ERR_JIT_SSO_USER_NOT_FOUND: 404,
   ERR_JIT_SSO_STORE_UNAVAILABLE: 503,
+  ERR_JIT_SSO_IDP_UNAVAILABLE: 503,
   ERR_JIT_SSO_AUTHENTICATION_FAILED: 401,
   ERR_JIT_SSO_SESSION_REQUIRED: 500,
   ERR_JIT_SSO_NOT_AUTHENTICATED: 401,

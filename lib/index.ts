@@ -7,6 +7,7 @@ export * from './identity/index.js';
 export * from './provisioning/index.js';
 export * from './store/index.js';
 export { memoryCache, type SsoCache, type MemoryCacheOptions } from './cache/sso-cache.js';
+export { redisCache, type RedisCacheClient, type RedisCacheOptions } from './cache/redis-cache.js';
 export { samlProvider, type SamlProviderOptions } from './providers/saml/saml-provider.js';
 export type { SsoProvider, SsoSessionInfo, ProviderRuntime, ProviderMountContext } from './providers/types.js';
 export { jitSso, type JitSsoOptions, type JitSsoMiddleware } from './express/jit-sso.js';

@@ -17,7 +17,11 @@ import {
   type UnknownRow,
 } from 'kysely';
 
-/** The SQL dialects the store speaks. */
+/**
+ * The SQL dialects the store speaks.
+ * @example
+ * if (store.dialect === 'sqlite') console.warn('SQLite: one app instance only');
+ */
 export const SQL_DIALECTS = ['sqlite', 'postgres'] as const;
 export type SqlDialect = (typeof SQL_DIALECTS)[number];
 
@@ -113,10 +117,15 @@ class PrefixTransformer extends OperationNodeTransformer {
     super();
     this.#prefix = prefix;
   }
+  /** Nodes this transformer made: a subquery built through the plugin is transformed again inside its parent. */
+  readonly #done = new WeakSet<TableNode>();
   protected override transformTable(node: TableNode, queryId?: QueryId): TableNode {
+    if (this.#done.has(node)) return node;
     const table = super.transformTable(node, queryId);
     const name = `${this.#prefix}${table.table.identifier.name}`;
-    return { ...table, table: { ...table.table, identifier: IdentifierNode.create(name) } };
+    const prefixed: TableNode = { ...table, table: { ...table.table, identifier: IdentifierNode.create(name) } };
+    this.#done.add(prefixed);
+    return prefixed;
   }
 }
 

@@ -1,0 +1,30 @@
+import { benchUser, CALLBACK_PATH, APP_ROLES, DATA_DIR } from './lib/common.mjs';
+import { signResponses, idpKeys } from './lib/sign.mjs';
+import { startServer, enableProfiles } from './lib/child.mjs';
+import { runLoad, samlPostBody, FORM } from './lib/load.mjs';
+import { removeSqlite, dropPgTables } from './lib/sql.mjs';
+import fs from 'node:fs';
+const U = Number(process.env.U ?? 300), N = Number(process.env.N ?? 1500);
+if (process.env.PROF) enableProfiles('calib');
+let t = performance.now();
+const users = Array.from({ length: U + N }, (_, i) => benchUser(i % U));
+const responses = await signResponses(users);
+console.log('signed', responses.length, 'in', ((performance.now() - t) / 1000).toFixed(1), 's');
+const bodies = responses.map((b) => samlPostBody(b));
+const keys = await idpKeys();
+fs.mkdirSync(`${DATA_DIR}/tmp`, { recursive: true });
+const PG = 'postgres://postgres@127.0.0.1:5432/test';
+for (const v of (process.env.KINDS ?? 'bare,memory,sqlite,postgres').split(',')) {
+  const store = v === 'sqlite' ? { type: 'sqlite', filename: `${DATA_DIR}/tmp/calib.sqlite` } : v === 'postgres' ? { type: 'postgres', url: PG, prefix: 'jsb_calib_' } : { type: 'memory' };
+  if (v === 'sqlite') removeSqlite(store.filename);
+  if (v === 'postgres') await dropPgTables(PG, 'jsb_calib_');
+  const srv = await startServer({ kind: v === 'bare' ? 'bare' : 'jit', idpCert: keys.certificate, store, roles: APP_ROLES }, v);
+  const req = (i) => ({ method: 'POST', path: CALLBACK_PATH, headers: FORM, body: bodies[i] });
+  const w = await runLoad({ port: srv.port, request: req, from: 0, count: U, concurrency: 8, expect: (s) => s === 303 });
+  const c0 = await srv.cpuSeconds();
+  const r = await runLoad({ port: srv.port, request: req, from: U, count: N, concurrency: 8, expect: (s) => s === 303 });
+  const c1 = await srv.cpuSeconds();
+  console.log(v, 'warm errors', w.errors, w.firstError ?? '', 'rps', r.rps.toFixed(1), 'p50', r.p50.toFixed(1), 'p99', r.p99.toFixed(1), 'errors', r.errors, r.firstError ?? '', 'srv cpu ms/login', ((c1 - c0) * 1000 / N).toFixed(2), 'client cpu', r.clientCpu.toFixed(2));
+  await srv.stop();
+  if (v === 'postgres') await dropPgTables(PG, 'jsb_calib_');
+}

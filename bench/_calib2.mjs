@@ -1,0 +1,14 @@
+import fs from 'node:fs'; import path from 'node:path'; import { fork } from 'node:child_process';
+import { benchUser, DATA_DIR } from './lib/common.mjs';
+import { signResponses, idpKeys } from './lib/sign.mjs';
+import { removeSqlite, dropPgTables } from './lib/sql.mjs';
+const U = 300, K = 600;
+const responses = await signResponses(Array.from({ length: U + K }, (_, i) => benchUser(i % U)));
+fs.mkdirSync(path.join(DATA_DIR, 'tmp'), { recursive: true });
+const file = path.join(DATA_DIR, 'tmp', `responses-${process.pid}.json`);
+fs.writeFileSync(file, JSON.stringify(responses));
+const keys = await idpKeys();
+const PG = 'postgres://postgres@127.0.0.1:5432/test';
+removeSqlite(`${DATA_DIR}/tmp/c2.sqlite`); await dropPgTables(PG, 'jsb_c2_');
+const child = fork('bench/inprocess.mjs', [JSON.stringify({ responsesFile: file, idpCert: keys.certificate, warmup: U, count: K, stores: [{ type: 'memory', label: 'memory' }, { type: 'sqlite', label: 'sqlite', filename: `${DATA_DIR}/tmp/c2.sqlite` }, { type: 'postgres', label: 'postgres', url: PG, prefix: 'jsb_c2_' }] })]);
+child.on('message', async (m) => { console.log(JSON.stringify(m, null, 1)); fs.rmSync(file); await dropPgTables(PG, 'jsb_c2_'); });

@@ -1,0 +1,75 @@
+// In-process timings, in a child of its own: node-saml's validation alone, and jit-sso's own work
+// per login alone (the message prechecks; the post-validation checks + replay cache + provisioning
+// that run in the verify callback; and provisioning alone through provisioner.provisionClaims).
+// Input (argv[2], JSON): { responsesFile, idpCert, users, warmup, count, stores: [{ type, ... }] }.
+import fs from 'node:fs';
+import { SAML } from '@node-saml/node-saml';
+import { jitProvision, samlProvider, silentLogger } from 'jit-sso';
+import { nodeSamlConfig, openStore } from './lib/apps.mjs';
+import { APP_ROLES, ASSERTION_LIFETIME_MS, CALLBACK_URL, IDP_ENTRY, IDP_ISSUER, PROVIDER, SP_ENTITY_ID } from './lib/common.mjs';
+
+const config = JSON.parse(process.argv[2]);
+const responses = JSON.parse(fs.readFileSync(config.responsesFile, 'utf8'));
+const { warmup, count } = config;
+const measured = responses.slice(warmup, warmup + count);
+const provisioning = config.provisioning ?? { createUsers: true, sync: 'every-login' };
+const req = { headers: {}, ip: '127.0.0.1' };
+
+/** Mean time per call of `fn(item)` over `items`, in ms, after `fn` ran on `warm` first. */
+async function perCall(items, fn, warm = []) {
+  for (const item of warm) await fn(item);
+  const t0 = performance.now();
+  for (const item of items) await fn(item);
+  return (performance.now() - t0) / items.length;
+}
+
+/** The claims jit-sso's post-checks hand to provisionClaims: node-saml's profile without its methods and `attributes`. */
+function rawClaims(profile) {
+  const raw = Object.create(null);
+  for (const [key, value] of Object.entries(profile)) {
+    if (key !== 'attributes' && (typeof value === 'string' || Array.isArray(value))) raw[key] = value;
+  }
+  return raw;
+}
+
+const out = {};
+const saml = new SAML(nodeSamlConfig(config.idpCert));
+const validate = (b64) => saml.validatePostResponseAsync({ SAMLResponse: b64 });
+out.nodeSamlMs = await perCall(measured, validate, responses.slice(0, Math.min(warmup, 200)));
+const profiles = [];
+for (const b64 of responses) profiles.push((await validate(b64)).profile);
+
+const mountProvider = (store) => {
+  const provisioner = jitProvision({ store, provider: PROVIDER, preset: 'entra-saml', provisioning, logger: silentLogger });
+  const runtime = samlProvider({
+    id: PROVIDER, preset: 'entra-saml', entryPoint: IDP_ENTRY, idpIssuer: IDP_ISSUER, idpCert: config.idpCert,
+    spEntityId: SP_ENTITY_ID, callbackUrl: CALLBACK_URL, allowUnsolicited: true, maxAssertionAgeMs: ASSERTION_LIFETIME_MS,
+  }).mount({ provisioner, logger: silentLogger });
+  return { provisioner, runtime };
+};
+
+{
+  const { runtime } = mountProvider((await openStore({ type: 'memory' }, APP_ROLES)).store);
+  out.precheckMs = await perCall(measured, (b64) => runtime.precheckCallback({ body: { SAMLResponse: b64 } }), responses.slice(0, 200));
+}
+
+out.stores = {};
+for (const spec of config.stores) {
+  const opened = await openStore(spec, APP_ROLES);
+  const { provisioner, runtime } = mountProvider(opened.store);
+  const verify = (profile) =>
+    new Promise((resolve, reject) =>
+      runtime.strategy._signonVerify(req, profile, (err, user, info) => (err ? reject(err) : user ? resolve() : reject(new Error(`refused: ${info?.reason ?? info?.code}`)))),
+    );
+  // Warm-up logs every user in once (creates them), through the verify callback; then the
+  // measured logins are of existing users, as in the HTTP benchmark.
+  const warmProfiles = profiles.slice(0, warmup);
+  const verifyMs = await perCall(profiles.slice(warmup, warmup + count), verify, warmProfiles);
+  const provisionMs = await perCall(profiles.slice(warmup, warmup + count).map(rawClaims), async (raw) => {
+    const result = await provisioner.provisionClaims(raw, { ip: '127.0.0.1' });
+    if (result.error) throw result.error;
+  });
+  out.stores[spec.label] = { verifyMs, provisionMs, postChecksMs: verifyMs - provisionMs, ownMs: out.precheckMs + verifyMs };
+  await opened.close();
+}
+process.send(out);

@@ -1,0 +1,57 @@
+// The SQL store (jit-sso/sql) when the build has it, and the PostgreSQL URL when one is set.
+import fs from 'node:fs';
+import path from 'node:path';
+import { BENCH_DIR } from './common.mjs';
+
+const PACKAGE = JSON.parse(fs.readFileSync(path.join(BENCH_DIR, '..', 'package.json'), 'utf8'));
+
+/** Where the SQL store is imported from; JIT_SSO_BENCH_SQL_MODULE points at another build (a path) while jit-sso/sql is not wired. */
+const SQL_MODULE = process.env.JIT_SSO_BENCH_SQL_MODULE ? path.resolve(process.env.JIT_SSO_BENCH_SQL_MODULE) : 'jit-sso/sql';
+
+/** Whether `jit-sso/sql` is exported and built. */
+export function sqlAvailable() {
+  if (SQL_MODULE !== 'jit-sso/sql') return fs.existsSync(SQL_MODULE);
+  const entry = PACKAGE.exports?.['./sql']?.import;
+  const file = typeof entry === 'string' ? entry : entry?.default;
+  return Boolean(file && fs.existsSync(path.join(BENCH_DIR, '..', file)));
+}
+
+export const pgUrl = () => process.env.JIT_SSO_PG_URL || undefined;
+
+/** A unique table prefix for a throw-away PostgreSQL store of this run. */
+export const runPrefix = (name) => `jsb_${name}_${process.pid}_`;
+
+/** Opens a SqlUserStore for `spec` ({ type: 'sqlite', filename } | { type: 'postgres', url, prefix }) and makes `roles` exist. */
+export async function openSqlStore(spec, roles = []) {
+  const { SqlUserStore } = await import(SQL_MODULE);
+  const connection = spec.type === 'sqlite' ? { dialect: 'sqlite', filename: spec.filename } : { dialect: 'postgres', connectionString: spec.url };
+  const store = await SqlUserStore.open(connection, { ...(spec.prefix ? { tablePrefix: spec.prefix } : {}), logger: { warn() {}, error() {} } });
+  for (const role of roles) await store.createRole(role);
+  return { store, close: () => store.close() };
+}
+
+const STORE_TABLES = ['audit_events', 'user_roles', 'identities', 'roles', 'users', 'migrations', 'migrations_lock'];
+
+/** Runs `fn(client)` on one PostgreSQL connection. */
+export async function withPg(url, fn) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops the tables of a store with this prefix. */
+export function dropPgTables(url, prefix) {
+  return withPg(url, async (client) => {
+    for (const table of STORE_TABLES) await client.query(`drop table if exists "${prefix}${table}" cascade`);
+  });
+}
+
+/** Removes a SQLite database file and its WAL / shared-memory files. */
+export function removeSqlite(filename) {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(`${filename}${suffix}`, { force: true });
+}
