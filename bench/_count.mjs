@@ -1,0 +1,16 @@
+import Database from 'better-sqlite3';
+const orig = Database.prototype.prepare; let log = null;
+Database.prototype.prepare = function (sql) { if (log) log.push(sql); return orig.call(this, sql); };
+import { jitProvision, silentLogger } from 'jit-sso';
+import { openStore } from './lib/apps.mjs';
+import { APP_ROLES, TENANT, oid, DATA_DIR } from './lib/common.mjs';
+import { removeSqlite } from './lib/sql.mjs';
+const MS = 'http://schemas.microsoft.com/identity/claims/', XS = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/';
+const f = `${DATA_DIR}/tmp/count.sqlite`; removeSqlite(f);
+const { store, close } = await openStore({ type: 'sqlite', filename: f }, APP_ROLES);
+const p = jitProvision({ store, provider: 'entra', preset: 'entra-saml', provisioning: { createUsers: true, sync: 'every-login' }, logger: silentLogger });
+const raw = (i) => Object.assign(Object.create(null), { issuer: 'x', nameID: `user${i}@contoso.com`, [`${MS}objectidentifier`]: oid(i), [`${MS}tenantid`]: TENANT, [`${XS}upn`]: `user${i}@contoso.com`, [`${XS}emailaddress`]: `user${i}@contoso.com`, 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role': ['Invoice.Reader', 'Employee'] });
+log = []; await p.provisionClaims(raw(1), {}); console.log('create:', log.length); for (const s of log) console.log('  ', s.slice(0, 140));
+log = []; await p.provisionClaims(raw(1), {}); console.log('existing:', log.length); for (const s of log) console.log('  ', s.slice(0, 140));
+log = []; await store.findUserById((await store.findUserByIdentity({ provider: 'entra', subject: `${TENANT}/${oid(1)}` })).id); 
+await close();
