@@ -15,13 +15,19 @@ const measured = responses.slice(warmup, warmup + count);
 const provisioning = config.provisioning ?? { createUsers: true, sync: 'every-login' };
 const req = { headers: {}, ip: '127.0.0.1' };
 
-/** Mean time per call of `fn(item)` over `items`, in ms, after `fn` ran on `warm` first. */
+/** Mean wall and CPU time per call of `fn(item)` over `items`, in ms, after `fn` ran on `warm` first. */
 async function perCall(items, fn, warm = []) {
   for (const item of warm) await fn(item);
+  const cpu = process.cpuUsage();
   const t0 = performance.now();
   for (const item of items) await fn(item);
-  return (performance.now() - t0) / items.length;
+  const wall = (performance.now() - t0) / items.length;
+  const used = process.cpuUsage(cpu);
+  return { wall, cpu: (used.user + used.system) / 1000 / items.length };
 }
+
+const minus = (a, b) => ({ wall: a.wall - b.wall, cpu: a.cpu - b.cpu });
+const plus = (a, b) => ({ wall: a.wall + b.wall, cpu: a.cpu + b.cpu });
 
 /** The claims jit-sso's post-checks hand to provisionClaims: node-saml's profile without its methods and `attributes`. */
 function rawClaims(profile) {
@@ -35,7 +41,7 @@ function rawClaims(profile) {
 const out = {};
 const saml = new SAML(nodeSamlConfig(config.idpCert));
 const validate = (b64) => saml.validatePostResponseAsync({ SAMLResponse: b64 });
-out.nodeSamlMs = await perCall(measured, validate, responses.slice(0, Math.min(warmup, 200)));
+out.nodeSaml = await perCall(measured, validate, responses.slice(0, Math.min(warmup, 200)));
 const profiles = [];
 for (const b64 of responses) profiles.push((await validate(b64)).profile);
 
@@ -50,7 +56,7 @@ const mountProvider = (store) => {
 
 {
   const { runtime } = mountProvider((await openStore({ type: 'memory' }, APP_ROLES)).store);
-  out.precheckMs = await perCall(measured, (b64) => runtime.precheckCallback({ body: { SAMLResponse: b64 } }), responses.slice(0, 200));
+  out.precheck = await perCall(measured, (b64) => runtime.precheckCallback({ body: { SAMLResponse: b64 } }), responses.slice(0, 200));
 }
 
 out.stores = {};
@@ -64,12 +70,12 @@ for (const spec of config.stores) {
   // Warm-up logs every user in once (creates them), through the verify callback; then the
   // measured logins are of existing users, as in the HTTP benchmark.
   const warmProfiles = profiles.slice(0, warmup);
-  const verifyMs = await perCall(profiles.slice(warmup, warmup + count), verify, warmProfiles);
-  const provisionMs = await perCall(profiles.slice(warmup, warmup + count).map(rawClaims), async (raw) => {
+  const verifyT = await perCall(profiles.slice(warmup, warmup + count), verify, warmProfiles);
+  const provision = await perCall(profiles.slice(warmup, warmup + count).map(rawClaims), async (raw) => {
     const result = await provisioner.provisionClaims(raw, { ip: '127.0.0.1' });
     if (result.error) throw result.error;
   });
-  out.stores[spec.label] = { verifyMs, provisionMs, postChecksMs: verifyMs - provisionMs, ownMs: out.precheckMs + verifyMs };
+  out.stores[spec.label] = { verify: verifyT, provision, postChecks: minus(verifyT, provision), own: plus(out.precheck, verifyT) };
   await opened.close();
 }
 process.send(out);

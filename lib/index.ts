@@ -9,6 +9,7 @@ export * from './store/index.js';
 export { memoryCache, type SsoCache, type MemoryCacheOptions } from './cache/sso-cache.js';
 export { redisCache, type RedisCacheClient, type RedisCacheOptions } from './cache/redis-cache.js';
 export { samlProvider, type SamlProviderOptions } from './providers/saml/saml-provider.js';
+export { oidcProvider, ID_TOKEN_SIGNING_ALGS, CLIENT_ASSERTION_ALGS, type OidcProviderOptions, type OidcSsoProvider, type ResolveGroupsContext, type IdTokenSigningAlg, type ClientAssertionAlg } from './providers/oidc/oidc-provider.js';
 export type { SsoProvider, SsoSessionInfo, ProviderRuntime, ProviderMountContext } from './providers/types.js';
 export { jitSso, type JitSsoOptions, type JitSsoMiddleware } from './express/jit-sso.js';
 export { requireAuth, requireRole, type RequireAuthOptions } from './express/guards.js';

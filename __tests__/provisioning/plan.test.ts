@@ -59,6 +59,14 @@ describe('planProvisioning (the dry run)', () => {
     expect(plan).toMatchObject({ action: 'create', subType: 'pending-approval', user: { status: 'pending' } });
   });
 
+  it('decides the new status per identity with a function (partners pending, employees active), failing closed', () => {
+    const policy = { createUsers: true, newUserStatus: (id: { domain?: string }) => (id.domain === 'contoso.com' ? 'active' : 'pending') } as const;
+    expect(planProvisioning(identity(), null, policy, [])).toMatchObject({ action: 'create', user: { status: 'active' } });
+    expect(planProvisioning(identity({ domain: 'partner.example' }), null, policy, [])).toMatchObject({ action: 'create', subType: 'pending-approval', user: { status: 'pending' } });
+    const odd = planProvisioning(identity(), null, { createUsers: true, newUserStatus: () => 'enabled' as never }, []);
+    expect(odd.action === 'create' && odd.user.status).toBe('pending');
+  });
+
   it('resolves userType from a function of the identity (Creatio: employee vs portal user)', () => {
     const plan = planProvisioning(identity({ domain: 'partner.example' }), null, {
       createUsers: true,

@@ -16,7 +16,7 @@ describe('provisioning policy', () => {
   it('applies the documented defaults: no user creation, first-login sync, keep roles on a missing claim', () => {
     const policy = resolvePolicy(undefined);
     expect(policy.createUsers).toBe(false);
-    expect(policy.newUserStatus).toBe('active');
+    expect(policy.newUserStatus({} as never)).toBe('active');
     expect(policy.profileSync).toBe('first-login');
     expect(policy.roleSync).toBe('first-login');
     expect(policy.missingClaim).toBe('keep');

@@ -123,7 +123,7 @@ function planCreate(
     ...defaults.matched.map((role) => ({ role, source: 'default' as const, provider: identity.provider })),
   ];
   const profile = profileOf(identity);
-  const status = policy.newUserStatus;
+  const status = policy.newUserStatus(identity);
   return {
     action: 'create',
     subType: status === 'pending' ? 'pending-approval' : 'auto-provisioned-user',

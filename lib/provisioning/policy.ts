@@ -72,8 +72,11 @@ export interface AllowOptions {
 export interface ProvisioningOptions {
   /** Create unknown users (Bizagi `AutoProvisionUsers`). Off: unknown users are refused. @default false */
   createUsers?: boolean;
-  /** `'pending'`: created but refused until an admin activates them. @default 'active' */
-  newUserStatus?: NewUserStatus;
+  /**
+   * `'pending'`: created but refused until an admin activates them; or a function of the identity
+   * (e.g. partners pending, employees active). @default 'active'
+   */
+  newUserStatus?: NewUserStatus | ((identity: Identity) => NewUserStatus);
   /** When profile and roles follow the IdP. @default 'first-login' */
   sync?: SyncMode;
   /** Overrides `sync` for the profile. @default sync */
@@ -115,7 +118,7 @@ const claimNames = z.union([nonEmpty, z.array(nonEmpty).min(1)]);
 export const provisioningOptionsSchema = z
   .object({
     createUsers: z.boolean(),
-    newUserStatus: z.enum(NEW_USER_STATUSES),
+    newUserStatus: z.union([z.enum(NEW_USER_STATUSES), z.custom<(identity: Identity) => NewUserStatus>((v) => typeof v === 'function')]),
     sync: z.enum(SYNC_MODES),
     profileSync: z.enum(SYNC_MODES),
     roleSync: z.enum(ROLE_SYNC_MODES),
@@ -143,7 +146,7 @@ const RESOLVED = Symbol('jit-sso.resolvedPolicy');
 export interface ResolvedPolicy {
   readonly [RESOLVED]: true;
   createUsers: boolean;
-  newUserStatus: NewUserStatus;
+  newUserStatus: (identity: Identity) => NewUserStatus;
   profileSync: SyncMode;
   roleSync: RoleSyncMode;
   profileFields: readonly ProfileField[];
@@ -193,10 +196,11 @@ export function resolvePolicy(
   }
   const sync = merged.sync ?? 'first-login';
   const userType = merged.userType ?? 'employee';
+  const newUserStatus = merged.newUserStatus ?? 'active';
   return {
     [RESOLVED]: true,
     createUsers: merged.createUsers ?? false,
-    newUserStatus: merged.newUserStatus ?? 'active',
+    newUserStatus: typeof newUserStatus === 'function' ? checkedStatus(newUserStatus) : () => newUserStatus,
     profileSync: merged.profileSync ?? sync,
     roleSync: merged.roleSync ?? sync,
     profileFields: merged.profileFields ?? DEFAULT_PROFILE_FIELDS,
@@ -220,6 +224,11 @@ export function resolvePolicy(
 /** True when `value` came from {@link resolvePolicy}. */
 export function isResolvedPolicy(value: unknown): value is ResolvedPolicy {
   return typeof value === 'object' && value !== null && RESOLVED in value;
+}
+
+/** A status function's answer is checked at each login: anything but 'active' or 'pending' is 'pending' (fail closed). */
+function checkedStatus(fn: (identity: Identity) => NewUserStatus): (identity: Identity) => NewUserStatus {
+  return (identity) => (fn(identity) === 'active' ? 'active' : 'pending');
 }
 
 function toRoleMap(map: Record<string, string | string[]>): Record<string, readonly string[]> {

@@ -5,3 +5,4 @@
  */
 export * from './conformance/index.js';
 export * from './saml-idp.js';
+export * from './oidc-provider.js';

@@ -1,0 +1,18 @@
+import { jitProvision, silentLogger } from 'jit-sso';
+import { openStore } from './lib/apps.mjs';
+import { APP_ROLES, TENANT, oid, DATA_DIR, benchUser } from './lib/common.mjs';
+import { removeSqlite } from './lib/sql.mjs';
+import { signResponses, idpKeys } from './lib/sign.mjs';
+import { SAML } from '@node-saml/node-saml';
+import { nodeSamlConfig } from './lib/apps.mjs';
+const f = `${DATA_DIR}/tmp/ref.sqlite`; removeSqlite(f);
+const { store, close } = await openStore({ type: 'sqlite', filename: f }, APP_ROLES);
+const p = jitProvision({ store, provider: 'entra', preset: 'entra-saml', provisioning: { createUsers: true, sync: 'every-login' }, logger: silentLogger });
+const [b64] = await signResponses([benchUser(7)]);
+const saml = new SAML(nodeSamlConfig((await idpKeys()).certificate));
+const { profile } = await saml.validatePostResponseAsync({ SAMLResponse: b64 });
+const raw = Object.create(null); for (const [k, v] of Object.entries(profile)) if (k !== 'attributes' && (typeof v === 'string' || Array.isArray(v))) raw[k] = v;
+console.log(raw);
+const r = await p.provisionClaims(raw, {}); console.log(r.outcome, r.changes);
+const r2 = await p.provisionClaims(raw, {}); console.log(r2.outcome, JSON.stringify(r2.changes));
+await close();

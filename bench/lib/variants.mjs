@@ -1,0 +1,35 @@
+// The servers compared side by side, and the stores they need for one run.
+import fs from 'node:fs';
+import path from 'node:path';
+import { DATA_DIR } from './common.mjs';
+import { dropPgTables, pgUrl, removeSqlite, runPrefix, sqlAvailable } from './sql.mjs';
+
+/**
+ * The variants of the login and request benchmarks: (A) bare passport-saml, (B) jitSso + memory
+ * store, (C) + SQLite, (D) + PostgreSQL. C needs jit-sso/sql; D also needs JIT_SSO_PG_URL.
+ */
+export function loginVariants() {
+  const variants = [
+    { id: 'A', label: 'A bare passport-saml', kind: 'bare' },
+    { id: 'B', label: 'B jitSso + memory', kind: 'jit', store: 'memory' },
+  ];
+  if (sqlAvailable()) variants.push({ id: 'C', label: 'C jitSso + SQLite', kind: 'jit', store: 'sqlite' });
+  if (sqlAvailable() && pgUrl()) variants.push({ id: 'D', label: 'D jitSso + PostgreSQL', kind: 'jit', store: 'postgres' });
+  return variants;
+}
+
+/** A fresh, empty store spec for one server: a new SQLite file or a new PostgreSQL table prefix. */
+export async function freshStore(type, name) {
+  if (type === 'memory') return { spec: { type: 'memory' }, cleanup: async () => {} };
+  if (type === 'sqlite') {
+    const dir = path.join(DATA_DIR, 'tmp');
+    fs.mkdirSync(dir, { recursive: true });
+    const filename = path.join(dir, `${name}-${process.pid}.sqlite`);
+    removeSqlite(filename);
+    return { spec: { type: 'sqlite', filename }, cleanup: async () => removeSqlite(filename) };
+  }
+  const url = pgUrl();
+  const prefix = runPrefix(name);
+  await dropPgTables(url, prefix);
+  return { spec: { type: 'postgres', url, prefix }, cleanup: () => dropPgTables(url, prefix) };
+}

@@ -1,0 +1,48 @@
+// Provisioning alone, in a child of its own: provisioner.provisionClaims on the claims of signed
+// responses (validated by node-saml first, untimed), against one store. The first `warmup` run
+// untimed. Input (argv[2], JSON): { responsesFile, idpCert, warmup, store, roles, provisioning }.
+import fs from 'node:fs';
+import { SAML } from '@node-saml/node-saml';
+import { jitProvision, silentLogger } from 'jit-sso';
+import { nodeSamlConfig, openStore } from './lib/apps.mjs';
+import { PROVIDER } from './lib/common.mjs';
+
+const config = JSON.parse(process.argv[2]);
+const responses = JSON.parse(fs.readFileSync(config.responsesFile, 'utf8'));
+const saml = new SAML(nodeSamlConfig(config.idpCert));
+const claims = [];
+for (const b64 of responses) {
+  const { profile } = await saml.validatePostResponseAsync({ SAMLResponse: b64 });
+  const raw = Object.create(null);
+  for (const [key, value] of Object.entries(profile)) if (key !== 'attributes' && (typeof value === 'string' || Array.isArray(value))) raw[key] = value;
+  claims.push(raw);
+}
+const opened = await openStore(config.store, config.roles);
+const provisioner = jitProvision({ store: opened.store, provider: PROVIDER, preset: 'entra-saml', provisioning: config.provisioning, logger: silentLogger });
+const login = async (raw) => {
+  const result = await provisioner.provisionClaims(raw, { ip: '127.0.0.1' });
+  if (result.error) throw result.error;
+  return result;
+};
+for (const raw of claims.slice(0, config.warmup)) await login(raw);
+const measured = claims.slice(config.warmup);
+const times = [];
+let changed = 0;
+const cpu = process.cpuUsage();
+for (const raw of measured) {
+  const t0 = performance.now();
+  const result = await login(raw);
+  times.push(performance.now() - t0);
+  if (result.changes.fields.length || result.changes.rolesAdded.length || result.changes.rolesRemoved.length) changed++;
+}
+const used = process.cpuUsage(cpu);
+await opened.close();
+times.sort((a, b) => a - b);
+process.send({
+  count: measured.length,
+  meanMs: times.reduce((s, t) => s + t, 0) / times.length,
+  p50: times[Math.floor(times.length / 2)],
+  p99: times[Math.min(times.length - 1, Math.ceil(times.length * 0.99) - 1)],
+  cpuMs: (used.user + used.system) / 1000 / measured.length,
+  changed,
+});

@@ -1,0 +1,182 @@
+// 3. Scale: login latency with 1,000 vs 1,000,000 users in SQLite and PostgreSQL (seeded in bulk
+// SQL, reused across runs), and for a user in 5 vs 500 groups (every-login sync, each group mapped
+// to an existing role). Logins one at a time (concurrency 1): latency without queueing.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fork } from 'node:child_process';
+import { APP_ROLES, BENCH_DIR, CALLBACK_PATH, DATA_DIR, benchUser, fmt, log } from '../lib/common.mjs';
+import { startServer } from '../lib/child.mjs';
+import { FORM, runLoad, samlPostBody } from '../lib/load.mjs';
+import { idpKeys, signResponses } from '../lib/sign.mjs';
+import { seededPostgres, seededSqlite } from '../lib/seed.mjs';
+import { pgUrl, sqlAvailable } from '../lib/sql.mjs';
+import { freshStore } from '../lib/variants.mjs';
+
+export const SCALE_TARGET = 1.2;
+const SMALL = 1_000;
+const LARGE = 1_000_000;
+
+export function scaleSizes(quick) {
+  return quick ? { warmup: 50, measured: 200, rounds: 1, groupUsers: 10, groupLogins: 100 } : { warmup: 100, measured: 400, rounds: 2, groupUsers: 20, groupLogins: 200 };
+}
+
+/** A reproducible pseudo-random sequence (mulberry32). */
+function random(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `count` distinct seeded user indexes spread over [0, users). */
+function sampleUsers(users, count, seed) {
+  const next = random(seed);
+  const picked = new Set();
+  while (picked.size < Math.min(count, users)) picked.add(Math.floor(next() * users));
+  return [...picked];
+}
+
+function groupNames(n) {
+  return Array.from({ length: n }, (_, g) => `grp-${String(g + 1).padStart(3, '0')}`);
+}
+
+export async function runScale(ctx) {
+  if (!sqlAvailable()) {
+    log('  scale: jit-sso/sql is not built; skipped');
+    return (ctx.results.scale = { skipped: 'jit-sso/sql not available' });
+  }
+  const sizes = scaleSizes(ctx.quick);
+  const keys = await idpKeys();
+  const backends = [{ type: 'sqlite', label: 'SQLite' }, ...(pgUrl() ? [{ type: 'postgres', label: 'PostgreSQL' }] : [])];
+  const perLogin = sizes.warmup + sizes.measured;
+
+  // Seeded databases (reused across runs when complete).
+  const dbs = {};
+  for (const b of backends) {
+    for (const users of [SMALL, LARGE]) {
+      const key = `${b.type}-${users}`;
+      if (b.type === 'sqlite') {
+        fs.mkdirSync(DATA_DIR, { recursive: true });
+        const filename = path.join(DATA_DIR, `scale-${users}.sqlite`);
+        dbs[key] = { seed: await seededSqlite(filename, users, APP_ROLES), spec: { type: 'sqlite', filename } };
+      } else {
+        const prefix = `jsb_scale_${users}_`;
+        dbs[key] = { seed: await seededPostgres(pgUrl(), prefix, users, APP_ROLES), spec: { type: 'postgres', url: pgUrl(), prefix } };
+      }
+    }
+  }
+
+  // Responses of seeded users: the same user indexes for both backends, different per size.
+  const picks = { [SMALL]: sampleUsers(SMALL, perLogin, 1), [LARGE]: sampleUsers(LARGE, perLogin, 2) };
+  const signed = {};
+  for (const users of [SMALL, LARGE]) signed[users] = await signResponses(picks[users].map((i) => benchUser(i)));
+
+  const rows = [];
+  for (const b of backends) {
+    const runs = { [SMALL]: [], [LARGE]: [] };
+    for (let round = 1; round <= sizes.rounds; round++) {
+      for (const users of [SMALL, LARGE]) {
+        const r = await loginLatency({ keys, spec: dbs[`${b.type}-${users}`].spec, responses: signed[users], sizes, name: `scale-${b.type}-${users}` });
+        runs[users].push(r);
+        log(`  round ${round} ${b.label} ${users.toLocaleString('en-US')} users: p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, mean ${fmt(r.mean)} ms`);
+      }
+    }
+    const prov = {};
+    for (const users of [SMALL, LARGE]) {
+      prov[users] = await provisionTiming({ keys, spec: dbs[`${b.type}-${users}`].spec, responses: signed[users], warmup: sizes.warmup, roles: APP_ROLES, provisioning: { createUsers: true, sync: 'every-login' } });
+    }
+    const avg = (rs, k) => rs.reduce((s, r) => s + r[k], 0) / rs.length;
+    const small = { p50: avg(runs[SMALL], 'p50'), p99: avg(runs[SMALL], 'p99'), mean: avg(runs[SMALL], 'mean') };
+    const large = { p50: avg(runs[LARGE], 'p50'), p99: avg(runs[LARGE], 'p99'), mean: avg(runs[LARGE], 'mean') };
+    rows.push({ kind: 'users', backend: b.label, small, large, ratio: large.p50 / small.p50, meanRatio: large.mean / small.mean, prov, provRatio: prov[LARGE].meanMs / prov[SMALL].meanMs, seeds: [dbs[`${b.type}-${SMALL}`].seed, dbs[`${b.type}-${LARGE}`].seed] });
+  }
+
+  // 5 vs 500 groups, on a fresh store per backend.
+  const groupRoles = (n) => groupNames(n).map((g) => `Role-${g.slice(4)}`);
+  const roles = [...APP_ROLES, ...groupRoles(500)];
+  const roleMap = Object.fromEntries(groupNames(500).map((g) => [g, `Role-${g.slice(4)}`]));
+  const provisioning = { createUsers: true, sync: 'every-login', roleMap };
+  const groupResponses = {};
+  for (const [n, base] of [[5, 500_000], [500, 600_000]]) {
+    const users = Array.from({ length: sizes.groupUsers + sizes.groupLogins }, (_, k) => benchUser(base + (k % sizes.groupUsers), { groups: groupNames(n) }));
+    groupResponses[n] = await signResponses(users);
+  }
+  for (const b of backends) {
+    const res = {};
+    for (const n of [5, 500]) {
+      const store = await freshStore(b.type, `groups${n}`);
+      try {
+        res[n] = await loginLatency({ keys, spec: store.spec, responses: groupResponses[n], sizes: { warmup: sizes.groupUsers, measured: sizes.groupLogins }, name: `groups-${b.type}-${n}`, roles, provisioning });
+      } finally {
+        await store.cleanup();
+      }
+      const store2 = await freshStore(b.type, `groupsp${n}`);
+      try {
+        res[n].prov = await provisionTiming({ keys, spec: store2.spec, responses: groupResponses[n], warmup: sizes.groupUsers, roles, provisioning });
+      } finally {
+        await store2.cleanup();
+      }
+      log(`  ${b.label} ${n} groups: login p50 ${fmt(res[n].p50)} ms; provisioning alone ${fmt(res[n].prov.meanMs, 3)} ms`);
+    }
+    rows.push({ kind: 'groups', backend: b.label, small: res[5], large: res[500], ratio: res[500].p50 / res[5].p50, meanRatio: res[500].mean / res[5].mean, prov: { 5: res[5].prov, 500: res[500].prov }, provRatio: res[500].prov.meanMs / res[5].prov.meanMs });
+  }
+  const result = { sizes, rows };
+  ctx.results.scale = result;
+  return result;
+}
+
+/** Logins one at a time against a fresh server on `spec`: the first `warmup` responses untimed. */
+async function loginLatency({ keys, spec, responses, sizes, name, roles = APP_ROLES, provisioning }) {
+  const server = await startServer({ kind: 'jit', idpCert: keys.certificate, store: spec, roles, ...(provisioning ? { provisioning } : {}) }, name);
+  try {
+    const bodies = responses.map((b64) => samlPostBody(b64));
+    const request = (i) => ({ method: 'POST', path: CALLBACK_PATH, headers: FORM, body: bodies[i] });
+    const expect = (status) => status === 303;
+    const warm = await runLoad({ port: server.port, request, from: 0, count: sizes.warmup, concurrency: 1, expect });
+    if (warm.errors) throw new Error(`${name}: ${warm.firstError}`);
+    const r = await runLoad({ port: server.port, request, from: sizes.warmup, count: sizes.measured, concurrency: 1, expect });
+    if (r.errors) throw new Error(`${name}: ${r.errors} logins failed: ${r.firstError}`);
+    r.mean = (r.seconds * 1000) / r.count;
+    return r;
+  } finally {
+    await server.stop();
+  }
+}
+
+/** provisionClaims alone on `spec`, in a child (bench/provision.mjs). */
+async function provisionTiming({ keys, spec, responses, warmup, roles, provisioning }) {
+  const dir = path.join(DATA_DIR, 'tmp');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `prov-${process.pid}-${Date.now()}.json`);
+  fs.writeFileSync(file, JSON.stringify(responses));
+  try {
+    const child = fork(path.join(BENCH_DIR, 'provision.mjs'), [JSON.stringify({ responsesFile: file, idpCert: keys.certificate, warmup, store: spec, roles, provisioning })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    return await new Promise((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (code) => reject(new Error(`provision timing exited (${code})`)));
+    });
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+export function formatScale(result) {
+  if (result.skipped) return `### 3. Scale\n\nSkipped: ${result.skipped}.`;
+  const { sizes, rows } = result;
+  const lines = [];
+  lines.push(`### 3. Scale (logins one at a time; ${sizes.measured} measured logins of distinct seeded users per size after ${sizes.warmup} warm-up, ${sizes.rounds} round(s); groups: ${sizes.groupUsers} users, ${sizes.groupLogins} measured logins)`, '');
+  lines.push('| case | backend | small: login p50 / p99 ms | large: login p50 / p99 ms | login p50 ratio | provisioning alone, small → large ms | provisioning ratio |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const [a, b] = r.kind === 'users' ? ['1k', '1M'] : ['5', '500'];
+    const name = r.kind === 'users' ? '1,000 vs 1,000,000 users' : '5 vs 500 groups (every-login sync)';
+    const small = r.kind === 'users' ? r.prov[1000] : r.prov[5];
+    const large = r.kind === 'users' ? r.prov[1000000] : r.prov[500];
+    lines.push(`| ${name} | ${r.backend} | ${a}: ${fmt(r.small.p50)} / ${fmt(r.small.p99)} | ${b}: ${fmt(r.large.p50)} / ${fmt(r.large.p99)} | ${fmt(r.ratio)} | ${fmt(small.meanMs, 3)} → ${fmt(large.meanMs, 3)} | ${fmt(r.provRatio)} |`);
+  }
+  const seeds = rows.filter((r) => r.kind === 'users').flatMap((r) => r.seeds.map((s) => (s.reused ? 'reused' : `${fmt(s.seconds, 1)} s`)));
+  lines.push('', `Seeding (1k, 1M per backend): ${seeds.join(', ')}.`);
+  return lines.join('\n');
+}
