@@ -1,7 +1,10 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';
+import { silentLogger } from '../../lib/internal/logger.js';
 import { oidcProvider, type OidcProviderOptions } from '../../lib/providers/oidc/oidc-provider.js';
 import { callbackUrl, CLIENT_ID, closeOps, ENTRA_ORGANIZATIONS, oidcApp, oidcLogin, TENANT, testOp } from '../helpers/oidc-app.js';
+
+afterEach(closeOps);
 
 const base: OidcProviderOptions = {
   id: 'entra',
@@ -21,7 +24,7 @@ function startUpError(overrides: Record<string, unknown>) {
 }
 
 describe('oidcProvider() options', () => {
-  it('has secure defaults: generic-oidc preset, openid profile email, RS256/PS256/ES256 only, no userinfo, nothing fetched yet', () => {
+  it('makes an oidc provider with the generic-oidc preset by default and a ready() hook', () => {
     const provider = oidcProvider(base);
     expect(provider).toMatchObject({ id: 'entra', protocol: 'oidc', preset: 'generic-oidc' });
     expect(typeof provider.ready).toBe('function');
@@ -58,8 +61,10 @@ describe('oidcProvider() options', () => {
   it('with allowInsecureRequests, still refuses plain http to any host but this machine', async () => {
     const op = await testOp();
     const reached: string[] = [];
+    const logged: object[] = [];
     const ctx = await oidcApp({
       op,
+      jitSso: { logger: { ...silentLogger, error: (entry: object) => void logged.push(entry) } },
       provider: {
         // The discovery document sends the token request to an http host elsewhere.
         fetch: async (url, init) => {
@@ -71,8 +76,8 @@ describe('oidcProvider() options', () => {
     });
     const { res } = await oidcLogin(ctx, 'oid-alice');
     expect(res.status).toBe(500);
+    expect(logged).toEqual([expect.objectContaining({ code: 'ERR_JIT_SSO_INVALID_OPTIONS', reason: expect.stringContaining('only localhost may use http') })]);
     expect(reached).not.toContain('http://idp.example.com/token');
     expect(await ctx.store.listUsers()).toEqual([]);
-    await closeOps();
   });
 });

@@ -13,11 +13,24 @@ interface Entry {
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
+type Payload = Record<string, unknown>;
+
+/** oidc-provider's adapter contract, as far as the test provider stores things. */
+interface Adapter {
+  upsert(id: string, payload: Payload, expiresIn?: number): Promise<void>;
+  find(id: string): Promise<Payload | undefined>;
+  findByUid(uid: string): Promise<Payload | undefined>;
+  findByUserCode(userCode: string): Promise<Payload | undefined>;
+  consume(id: string): Promise<void>;
+  destroy(id: string): Promise<void>;
+  revokeByGrantId(grantId: string): Promise<void>;
+}
+
 /**
  * An oidc-provider adapter class (see oidc-provider's `adapter` setting), holding `clients` (their
  * metadata as oidc-provider reads it) from the start.
  */
-export function memoryAdapter(clients: ReadonlyArray<Record<string, unknown>> = []) {
+export function memoryAdapter(clients: ReadonlyArray<Payload> = []): new (model: string) => Adapter {
   const store = new Map<string, Entry>(clients.map((c) => [`Client:${String(c.client_id)}`, { payload: copy(c), expiresAt: Number.POSITIVE_INFINITY }]));
   const live = (key: string): Entry | undefined => {
     const entry = store.get(key);
@@ -28,7 +41,7 @@ export function memoryAdapter(clients: ReadonlyArray<Record<string, unknown>> = 
     return entry;
   };
 
-  return class TestOidcAdapter {
+  return class TestOidcAdapter implements Adapter {
     readonly #model: string;
 
     constructor(model: string) {

@@ -3,7 +3,7 @@
  * signature, `alg: none`, HS256 keyed with the public key, or another key under the same `kid`.
  * @module
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createPublicKey } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
 import type * as Jose from 'jose';
 import type { IdTokenTamper, TamperAlg } from './oidc-provider-types.js';
@@ -30,9 +30,10 @@ export function publicJwk(jwk: JsonWebKey): JsonWebKey {
   return Object.fromEntries(Object.entries({ kty, n, e, kid, alg, use }).filter(([, v]) => v !== undefined)) as JsonWebKey;
 }
 
-export async function signingKeys(jose: typeof Jose, privateJwk: JsonWebKey): Promise<SigningKeys> {
-  const key = (await jose.importJWK(publicJwk(privateJwk) as Jose.JWK, 'RS256', { extractable: true })) as Jose.CryptoKey;
-  return { jose, privateJwk, publicPem: await jose.exportSPKI(key) };
+/** The key forms re-signing needs; the PEM is Node's SPKI export, as a PEM file on disk would read. */
+export function signingKeys(jose: typeof Jose, privateJwk: JsonWebKey): SigningKeys {
+  const publicPem = createPublicKey({ key: publicJwk(privateJwk), format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+  return { jose, privateJwk, publicPem };
 }
 
 /** Applies `tamper` to a compact ID token and signs the result as it asks. */

@@ -46,7 +46,10 @@ export interface TestOidcClient {
 
 /** Options of {@link createTestOidcProvider}. */
 export interface TestOidcProviderOptions {
-  /** The people who can sign in. */
+  /**
+   * The people who can sign in. Their `attributes` become ID-token claims under the same names (the
+   * names of users known at `start()`; oidc-provider only sends claims it was told about).
+   */
   users: TestOidcUser[];
   /** The relying parties. */
   clients: TestOidcClient[];

@@ -102,6 +102,9 @@ function withoutOpSession(cookie: string | undefined): string | undefined {
 /**
  * Creates a local OpenID provider; call `start()` before use and `close()` after.
  *
+ * WARNING: tests and local development only. It signs anyone in as anyone without a password and
+ * forges tokens on request; never run it where real users can reach it.
+ *
  * Authorization requests need PKCE (S256). Each authorization request shows a page to pick a user
  * (for the example app) unless a test armed one with `login()` or `authorize()`.
  * @example
@@ -155,7 +158,7 @@ export function createTestOidcProvider(options: TestOidcProviderOptions): TestOi
     if (server) return;
     const Provider = ((await import(OIDC_PROVIDER)) as { default: OidcProviderClass }).default;
     const jose = (await import('jose')) as typeof Jose;
-    keys = await signingKeys(jose, options.signingKey ?? (await generateSigningJwk(jose)));
+    keys = signingKeys(jose, options.signingKey ?? (await generateSigningJwk(jose)));
     const listening = createServer();
     await new Promise<void>((resolve, reject) => listening.once('error', reject).listen(0, '127.0.0.1', resolve));
     const { port } = listening.address() as AddressInfo;

@@ -12,13 +12,15 @@ afterEach(closeOps);
 
 describe('OIDC PKCE attacks', () => {
   it("a callback whose session lost the PKCE code_verifier is refused without redeeming the code", async () => {
-    const ctx = await oidcApp();
+    const requested: string[] = [];
+    const ctx = await oidcApp({ provider: { fetch: (url, init) => (requested.push(url), fetch(url, init)) } });
     const agent = request.agent(ctx.app);
     const authorizationUrl = await startOidcLogin(agent);
     const callback = await ctx.op.authorize(authorizationUrl.href, 'oid-alice');
     await editSessions(ctx.sessions, (data) => pendingLogins(data).forEach((p) => delete p.codeVerifier));
     const w = await watch(ctx);
     await w.expectRefused(await agent.get(pathOf(callback)), agent, { reason: /code_verifier missing/ });
+    expect(requested).not.toContain(`${ctx.op.issuer}/token`);
   });
 
   it('a code redeemed with a wrong PKCE code_verifier is refused by the provider (invalid_grant)', async () => {

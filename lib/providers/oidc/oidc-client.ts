@@ -53,7 +53,8 @@ export async function discoverIdp(o: ResolvedOidcOptions): Promise<DiscoveredIdp
       ...(fetcher ? { [client.customFetch]: fetcher } : {}),
     });
   } catch (err) {
-    if (isJitSsoError(err)) throw err;
+    const own = jitSsoCause(err);
+    if (own) throw own;
     if (isUnreachable(err)) throw new JitSsoError('ERR_JIT_SSO_IDP_UNAVAILABLE', { cause: err, details: { reason: `discovery failed: ${messageOf(err)}` } });
     throw new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', { cause: err, details: { path: 'issuer', reason: `discovery refused: ${messageOf(err)}` } });
   }
@@ -102,7 +103,8 @@ function idpFetch(o: ResolvedOidcOptions): OpenIdClient.CustomFetch | undefined 
   return (url, init) => {
     const target = new URL(url);
     if (target.protocol === 'http:' && !isLoopback(target)) {
-      return Promise.reject(new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', { details: { path: 'allowInsecureRequests', reason: `http request to ${target.host} refused: only localhost may use http` } }));
+      const reason = `http request to ${target.host} refused: with allowInsecureRequests only localhost may use http`;
+      return Promise.reject(new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', { details: { path: 'allowInsecureRequests', reason } }));
     }
     return (base ?? globalThis.fetch)(url, init as RequestInit);
   };
@@ -126,6 +128,14 @@ export function messageOf(err: unknown): string {
   // openid-client wraps the precise failure ('unexpected JWT "iss" (issuer) claim value') in a generic one.
   const detail = isErrorLike(err.cause) && err.cause.message && err.cause.message !== err.message ? `: ${err.cause.message}` : '';
   return `${err.message}${detail}${typeof code === 'string' ? ` (${code})` : ''}`;
+}
+
+/** A JitSsoError thrown inside openid-client (by the fetch guard), unwrapped from its causes. */
+export function jitSsoCause(err: unknown): JitSsoError | undefined {
+  for (let e: unknown = err, depth = 0; isErrorLike(e) && depth < 4; e = e.cause, depth++) {
+    if (isJitSsoError(e)) return e;
+  }
+  return undefined;
 }
 
 function isErrorLike(value: unknown): value is { name: string; message: string; cause?: unknown } {

@@ -15,7 +15,7 @@ import { loginContextOf } from '../../provisioning/audit.js';
 import type { JitProvisioner } from '../../provisioning/jit-provision.js';
 import type { SsoSessionInfo } from '../types.js';
 import { checkIdToken, oidcRefusal } from './oidc-checks.js';
-import { isUnreachable, messageOf, type DiscoveredIdp } from './oidc-client.js';
+import { isUnreachable, jitSsoCause, messageOf, type DiscoveredIdp } from './oidc-client.js';
 import type { ResolvedOidcOptions } from './oidc-options.js';
 import { rememberLogin, takeLogin, type PendingLogin } from './oidc-session.js';
 
@@ -112,13 +112,11 @@ async function finishLogin(ctx: FlowContext, req: Request): Promise<Verdict> {
     }
     const session: SsoSessionInfo = { provider: o.id };
     return { kind: 'success', user: result.user as unknown as Express.User, info: { session, outcome: result.outcome } };
-  } catch (err) {
+  } catch (thrown) {
+    const err = jitSsoCause(thrown) ?? thrown;
     if (isJitSsoError(err) && err.status < 500) return { kind: 'fail', info: { code: err.code, message: err.message, reason: err.details.reason } };
-    if (isJitSsoError(err)) return { kind: 'error', error: err };
-    if (isUnreachable(err)) {
-      ctx.logger.warn({ provider: o.id, reason: messageOf(err) }, 'OIDC provider unreachable');
-      return { kind: 'error', error: new JitSsoError('ERR_JIT_SSO_IDP_UNAVAILABLE', { cause: err, details: { reason: messageOf(err) } }) };
-    }
+    if (isJitSsoError(err)) return { kind: 'error', error: err }; // the router logs it with its reason
+    if (isUnreachable(err)) return { kind: 'error', error: new JitSsoError('ERR_JIT_SSO_IDP_UNAVAILABLE', { cause: err, details: { reason: messageOf(err) } }) };
     // openid-client refused the response: state, code, PKCE, signature, iss, aud, exp, nonce, …
     return { kind: 'fail', info: { code: 'ERR_JIT_SSO_AUTHENTICATION_FAILED', reason: messageOf(err) } };
   }
@@ -151,7 +149,7 @@ async function exchange(ctx: FlowContext, idp: DiscoveredIdp, params: URLSearchP
 }
 
 /** Entra group overage: asks `resolveGroups` for the groups the token left out. */
-async function withResolvedGroups({ o, logger }: FlowContext, claims: Record<string, unknown>, accessToken: string): Promise<Record<string, unknown>> {
+async function withResolvedGroups({ o }: FlowContext, claims: Record<string, unknown>, accessToken: string): Promise<Record<string, unknown>> {
   if (!o.resolveGroups) return claims;
   let identity: Identity;
   try {
@@ -164,14 +162,14 @@ async function withResolvedGroups({ o, logger }: FlowContext, claims: Record<str
   try {
     groups = await o.resolveGroups(identity, { accessToken, claims: Object.freeze({ ...claims }) });
   } catch (cause) {
-    logger.warn({ provider: o.id, reason: messageOf(cause) }, 'resolveGroups failed');
-    throw new JitSsoError('ERR_JIT_SSO_IDP_UNAVAILABLE', { cause, details: { reason: 'resolveGroups failed' } });
+    // Graph (or whatever the hook asks) is down: an infrastructure failure, not a refusal.
+    throw new JitSsoError('ERR_JIT_SSO_IDP_UNAVAILABLE', { cause, details: { reason: `resolveGroups failed: ${messageOf(cause)}` } });
   }
   if (groups === undefined) return claims;
   if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string')) {
     throw new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', { details: { path: 'resolveGroups', reason: 'resolveGroups must return string[] or undefined' } });
   }
-  const { _claim_names: names, _claim_sources: sources, hasgroups: _hasGroups, ...rest } = claims;
+  const { _claim_names: names, _claim_sources: sources, hasgroups: _implicitFlowHint, ...rest } = claims;
   const remaining = isPlainRecord(names) ? Object.fromEntries(Object.entries(names).filter(([name]) => name !== 'groups')) : {};
   return { ...rest, ...(Object.keys(remaining).length ? { _claim_names: remaining, _claim_sources: sources } : {}), groups };
 }

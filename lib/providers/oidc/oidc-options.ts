@@ -42,7 +42,7 @@ export interface OidcProviderOptions {
   issuer: string;
   /** The client id registered at the IdP. */
   clientId: string;
-  /** The client secret (`client_secret_post`, or `client_secret_basic` when the IdP offers only that). Give this or `privateKey`. */
+  /** The client secret: sent as `client_secret_basic` when the IdP offers it (the discovery default), else `client_secret_post`. Give this or `privateKey`. */
   clientSecret?: string;
   /**
    * A PKCS#8 PEM private key for `private_key_jwt` client authentication, or the key with its `kid`
@@ -67,7 +67,9 @@ export interface OidcProviderOptions {
   /**
    * Called when the IdP sent a group overage (Entra: over 200 groups) instead of the groups: return
    * the group ids (e.g. from Microsoft Graph with `accessToken`), or `undefined` to treat them as
-   * absent (`missingClaim`). A throw fails the login with `ERR_JIT_SSO_IDP_UNAVAILABLE` (503).
+   * absent (`missingClaim`). A throw fails the login with `ERR_JIT_SSO_IDP_UNAVAILABLE` (503) and
+   * changes nothing. With Entra the access token is for Graph when `scope` names no API of yours; the
+   * app registration needs `GroupMember.Read.All` (delegated) for the call below.
    * @example
    * resolveGroups: async (identity, { accessToken }) => {
    *   const res = await fetch('https://graph.microsoft.com/v1.0/me/transitiveMemberOf/microsoft.graph.group?$select=id', { headers: { authorization: `Bearer ${accessToken}` } });
