@@ -4,7 +4,7 @@ import { startServer } from './lib/child.mjs';
 import { FORM, runLoad, samlPostBody } from './lib/load.mjs';
 import { idpKeys, signResponses } from './lib/sign.mjs';
 const keys = await idpKeys();
-const pick = (n, c, seed) => { const s = new Set(); let x = seed; while (s.size < c) { x = (x * 1103515245 + 12345) % 2147483648; s.add(x % n); } return [...s]; };
+const pick = (n, c) => { const s = new Set(); while (s.size < c) s.add(Math.floor(Math.random() * n)); return [...s]; };
 for (const users of [1000, 1000000, 1000, 1000000]) {
   const filename = `${DATA_DIR}/scale-${users}.sqlite`;
   console.log(execSync(`fincore ${filename}`).toString().split('\n')[1]);

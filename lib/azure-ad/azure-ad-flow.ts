@@ -92,7 +92,7 @@ async function startLogin(ctx: FlowContext, actions: StrategyActions, req: Reque
   rememberLogin(req, o.id, { key, codeVerifier, returnTo, startedAt: Date.now() }, o.loginTimeoutMs);
   // The login route always starts a login: `?code=…` on it must not make passport-azure-ad finish one.
   const clean = Object.create(req, { query: { value: {} }, body: { value: {} } }) as Request;
-  delegate(ctx, inner, actions, clean, {
+  delegate(inner, actions, clean, {
     customState: key,
     extraAuthReqQueryParams: { code_challenge: createHash('sha256').update(codeVerifier).digest('base64url'), code_challenge_method: 'S256' },
   });
@@ -114,11 +114,11 @@ async function finishLogin(ctx: FlowContext, actions: StrategyActions, req: Requ
     return actions.fail(err);
   }
   const inner = await ctx.strategy();
-  delegate(ctx, inner, actions, req, { extraTokenReqQueryParams: { code_verifier: codeVerifier } });
+  delegate(inner, actions, req, { extraTokenReqQueryParams: { code_verifier: codeVerifier } });
 }
 
 /** Runs passport-azure-ad's `authenticate` with its outcomes routed through jit-sso's. */
-function delegate(ctx: FlowContext, inner: OidcStrategyInstance, actions: StrategyActions, req: Request, options: Record<string, unknown>): void {
+function delegate(inner: OidcStrategyInstance, actions: StrategyActions, req: Request, options: Record<string, unknown>): void {
   const run = Object.create(inner) as OidcStrategyInstance & StrategyActions;
   run.success = (user, info) => actions.success(user, info);
   run.fail = (challenge) => actions.fail(challenge);
@@ -141,16 +141,12 @@ function once(target: StrategyCreated<Strategy>, { o, logger }: FlowContext): St
       settled = true;
       fn(...args);
     };
-  const error = (err: unknown) => {
-    if (isJitSsoError(err) && err.status >= 500) return target.error(err);
-    // An error from the verify callback that is not jit-sso's own: the login cannot be trusted.
-    target.error(err instanceof Error ? err : new JitSsoError('ERR_JIT_SSO_AUTHENTICATION_FAILED', { details: { reason: String(err) } }));
-  };
   return {
     success: settle((user, info) => target.success(user as Express.User, info as object)),
     redirect: settle((url, status) => target.redirect(url, status ?? 302)),
     pass: settle(() => target.pass()),
-    error: settle(error),
+    // The router answers a jit-sso 5xx with its page, and any other error as a refused login (401).
+    error: settle((err) => target.error(err instanceof Error ? err : new JitSsoError('ERR_JIT_SSO_AUTHENTICATION_FAILED', { details: { reason: String(err) } }))),
     fail: settle((challenge) => {
       if (isJitSsoError(challenge)) {
         if (challenge.status >= 500) return target.error(challenge);

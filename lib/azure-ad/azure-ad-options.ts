@@ -42,8 +42,8 @@ export interface AzureAdProviderOptions {
    */
   validateIssuer?: boolean;
   /**
-   * The `iss` values accepted, when the default does not fit (sovereign clouds, v1.0 tokens on
-   * multi-tenant metadata).
+   * WARNING: replaces the `iss` values jit-sso derives; every listed issuer is trusted. For when the
+   * default does not fit (sovereign clouds, v1.0 tokens on v2.0 multi-tenant metadata).
    * @default the metadata's issuer; for multi-tenant metadata each allowed tenant's issuer:
    * `https://login.microsoftonline.com/<tid>/v2.0` for v2.0 metadata, `https://sts.windows.net/<tid>/` for v1.0
    */
