@@ -1,22 +1,14 @@
-// Provisioning alone, in a child of its own: provisioner.provisionClaims on the claims of signed
-// responses (validated by node-saml first, untimed), against one store. The first `warmup` run
-// untimed. Input (argv[2], JSON): { responsesFile, idpCert, warmup, store, roles, provisioning }.
+// Provisioning alone, in a child of its own: provisioner.provisionClaims on claims extracted from
+// signed responses (lib/claims.mjs), against one store, one login at a time. The first `warmup`
+// run untimed; `profile` writes a CPU profile of the measured loop only.
+// Input (argv[2], JSON): { claimsFile, warmup, store, roles, provisioning, profile? }.
 import fs from 'node:fs';
-import { SAML } from '@node-saml/node-saml';
 import { jitProvision, silentLogger } from 'jit-sso';
-import { nodeSamlConfig, openStore } from './lib/apps.mjs';
+import { openStore } from './lib/apps.mjs';
 import { PROVIDER } from './lib/common.mjs';
 
 const config = JSON.parse(process.argv[2]);
-const responses = JSON.parse(fs.readFileSync(config.responsesFile, 'utf8'));
-const saml = new SAML(nodeSamlConfig(config.idpCert));
-const claims = [];
-for (const b64 of responses) {
-  const { profile } = await saml.validatePostResponseAsync({ SAMLResponse: b64 });
-  const raw = Object.create(null);
-  for (const [key, value] of Object.entries(profile)) if (key !== 'attributes' && (typeof value === 'string' || Array.isArray(value))) raw[key] = value;
-  claims.push(raw);
-}
+const claims = JSON.parse(fs.readFileSync(config.claimsFile, 'utf8')).map((c) => Object.assign(Object.create(null), c));
 const opened = await openStore(config.store, config.roles);
 const provisioner = jitProvision({ store: opened.store, provider: PROVIDER, preset: 'entra-saml', provisioning: config.provisioning, logger: silentLogger });
 const login = async (raw) => {

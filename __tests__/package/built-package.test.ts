@@ -35,8 +35,16 @@ describe('the built package', () => {
     expect(out).toBe('function function');
   });
 
-  it('does not load optional packages when the core is required', () => {
-    const out = node(['-e', "require('jit-sso'); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => /node_modules[\\\\/](selfsigned|node-forge|express-session|supertest)[\\\\/]/.test(f))))"]);
+  it('does not load optional or ESM-only packages when the core is required', () => {
+    const optional = 'selfsigned|node-forge|express-session|openid-client|oauth4webapi|jose|kysely|better-sqlite3|pg|ioredis|passport-azure-ad|oidc-provider';
+    const out = node(['-e', `require('jit-sso'); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => /node_modules[\\\\/](${optional})[\\\\/]/.test(f))))`]);
     expect(JSON.parse(out)).toEqual([]);
+  });
+
+  it('loads jit-sso/sql and jit-sso/azure-ad from CommonJS and ESM without loading their drivers', () => {
+    const cjs = node(['-e', "const s = require('jit-sso/sql'); const a = require('jit-sso/azure-ad'); console.log(typeof s.SqlUserStore.open, typeof a.azureAdProvider, Object.keys(require.cache).some((f) => /node_modules[\\\\/](better-sqlite3|pg|passport-azure-ad)[\\\\/]/.test(f)))"]);
+    expect(cjs).toBe('function function false');
+    const esm = node(['--input-type=module', '-e', "const s = await import('jit-sso/sql'); const a = await import('jit-sso/azure-ad'); console.log(typeof s.SqlUserStore.open, typeof a.azureAdProvider)"]);
+    expect(esm).toBe('function function');
   });
 });

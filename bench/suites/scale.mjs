@@ -1,11 +1,14 @@
 // 3. Scale: login latency with 1,000 vs 1,000,000 users in SQLite and PostgreSQL (seeded in bulk
 // SQL, reused across runs), and for a user in 5 vs 500 groups (every-login sync, each group mapped
 // to an existing role). Logins one at a time (concurrency 1): latency without queueing.
+// SQLite runs twice per size: with the database file evicted from the OS page cache first
+// ("cold": dd iflag=nocache) and read into it first ("warm").
 import fs from 'node:fs';
 import path from 'node:path';
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { APP_ROLES, BENCH_DIR, CALLBACK_PATH, DATA_DIR, benchUser, fmt, log } from '../lib/common.mjs';
 import { startServer } from '../lib/child.mjs';
+import { claimsOf } from '../lib/claims.mjs';
 import { FORM, runLoad, samlPostBody } from '../lib/load.mjs';
 import { idpKeys, signResponses } from '../lib/sign.mjs';
 import { seededPostgres, seededSqlite } from '../lib/seed.mjs';
@@ -17,7 +20,7 @@ const SMALL = 1_000;
 const LARGE = 1_000_000;
 
 export function scaleSizes(quick) {
-  return quick ? { warmup: 50, measured: 200, rounds: 1, groupUsers: 10, groupLogins: 100 } : { warmup: 100, measured: 400, rounds: 2, groupUsers: 20, groupLogins: 200 };
+  return quick ? { warmup: 50, measured: 200, rounds: 1, groupUsers: 10, groupLogins: 100 } : { warmup: 100, measured: 300, rounds: 2, groupUsers: 20, groupLogins: 150 };
 }
 
 /** A reproducible pseudo-random sequence (mulberry32). */
@@ -38,8 +41,22 @@ function sampleUsers(users, count, seed) {
   return [...picked];
 }
 
-function groupNames(n) {
-  return Array.from({ length: n }, (_, g) => `grp-${String(g + 1).padStart(3, '0')}`);
+const groupNames = (n) => Array.from({ length: n }, (_, g) => `grp-${String(g + 1).padStart(3, '0')}`);
+
+/** Puts a SQLite file in the OS page cache ('warm') or evicts it ('cold'); false when this system cannot. */
+function setCacheState(filename, state) {
+  try {
+    if (state === 'cold') execFileSync('dd', [`if=${filename}`, 'iflag=nocache', 'count=0', 'status=none']);
+    else {
+      const fd = fs.openSync(filename, 'r');
+      const buf = Buffer.allocUnsafe(8 << 20);
+      while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
+      fs.closeSync(fd);
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function runScale(ctx) {
@@ -50,79 +67,98 @@ export async function runScale(ctx) {
   const sizes = scaleSizes(ctx.quick);
   const keys = await idpKeys();
   const backends = [{ type: 'sqlite', label: 'SQLite' }, ...(pgUrl() ? [{ type: 'postgres', label: 'PostgreSQL' }] : [])];
-  const perLogin = sizes.warmup + sizes.measured;
+  const perSize = sizes.warmup + sizes.measured;
 
-  // Seeded databases (reused across runs when complete).
   const dbs = {};
   for (const b of backends) {
     for (const users of [SMALL, LARGE]) {
-      const key = `${b.type}-${users}`;
       if (b.type === 'sqlite') {
         fs.mkdirSync(DATA_DIR, { recursive: true });
         const filename = path.join(DATA_DIR, `scale-${users}.sqlite`);
-        dbs[key] = { seed: await seededSqlite(filename, users, APP_ROLES), spec: { type: 'sqlite', filename } };
+        dbs[`${b.type}-${users}`] = { seed: await seededSqlite(filename, users, APP_ROLES), spec: { type: 'sqlite', filename } };
       } else {
         const prefix = `jsb_scale_${users}_`;
-        dbs[key] = { seed: await seededPostgres(pgUrl(), prefix, users, APP_ROLES), spec: { type: 'postgres', url: pgUrl(), prefix } };
+        dbs[`${b.type}-${users}`] = { seed: await seededPostgres(pgUrl(), prefix, users, APP_ROLES), spec: { type: 'postgres', url: pgUrl(), prefix } };
       }
     }
   }
 
-  // Responses of seeded users: the same user indexes for both backends, different per size.
-  const picks = { [SMALL]: sampleUsers(SMALL, perLogin, 1), [LARGE]: sampleUsers(LARGE, perLogin, 2) };
+  // Logins of distinct seeded users: the same user indexes for both backends, other ones per size.
   const signed = {};
-  for (const users of [SMALL, LARGE]) signed[users] = await signResponses(picks[users].map((i) => benchUser(i)));
+  const claims = {};
+  for (const [users, seed] of [[SMALL, 1], [LARGE, 2]]) {
+    signed[users] = await signResponses(sampleUsers(users, perSize, seed).map((i) => benchUser(i)));
+    claims[users] = await claimsOf(signed[users], keys.certificate);
+  }
 
   const rows = [];
   for (const b of backends) {
-    const runs = { [SMALL]: [], [LARGE]: [] };
-    for (let round = 1; round <= sizes.rounds; round++) {
-      for (const users of [SMALL, LARGE]) {
-        const r = await loginLatency({ keys, spec: dbs[`${b.type}-${users}`].spec, responses: signed[users], sizes, name: `scale-${b.type}-${users}` });
-        runs[users].push(r);
-        log(`  round ${round} ${b.label} ${users.toLocaleString('en-US')} users: p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, mean ${fmt(r.mean)} ms`);
+    const states = b.type === 'sqlite' ? ['cold', 'warm'] : ['as found'];
+    for (const state of states) {
+      const runs = { [SMALL]: [], [LARGE]: [] };
+      let stateOk = true;
+      for (let round = 1; round <= sizes.rounds && stateOk; round++) {
+        for (const users of [SMALL, LARGE]) {
+          const spec = dbs[`${b.type}-${users}`].spec;
+          if (b.type === 'sqlite' && !setCacheState(spec.filename, state)) stateOk = false;
+          if (!stateOk) break;
+          const r = await loginLatency({ keys, spec, responses: signed[users], sizes, name: `scale-${b.type}-${users}` });
+          runs[users].push(r);
+          log(`  round ${round} ${b.label} (${state}) ${users.toLocaleString('en-US')} users: p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, mean ${fmt(r.mean)} ms`);
+        }
       }
+      if (!stateOk) {
+        log(`  ${b.label}: cannot make the page cache ${state} here; skipped`);
+        continue;
+      }
+      const avg = (rs, k) => rs.reduce((s, r) => s + r[k], 0) / rs.length;
+      const pick = (rs) => ({ p50: avg(rs, 'p50'), p99: avg(rs, 'p99'), mean: avg(rs, 'mean') });
+      rows.push({ kind: 'users', backend: b.label, state, small: pick(runs[SMALL]), large: pick(runs[LARGE]) });
     }
+    // Provisioning alone, on the seeded databases as the login runs left them (SQLite: warm).
     const prov = {};
     for (const users of [SMALL, LARGE]) {
-      prov[users] = await provisionTiming({ keys, spec: dbs[`${b.type}-${users}`].spec, responses: signed[users], warmup: sizes.warmup, roles: APP_ROLES, provisioning: { createUsers: true, sync: 'every-login' } });
+      const spec = dbs[`${b.type}-${users}`].spec;
+      if (b.type === 'sqlite') setCacheState(spec.filename, 'warm');
+      prov[users] = await provisionTiming({ spec, claims: claims[users], warmup: sizes.warmup, roles: APP_ROLES, provisioning: { createUsers: true, sync: 'every-login' } });
     }
-    const avg = (rs, k) => rs.reduce((s, r) => s + r[k], 0) / rs.length;
-    const small = { p50: avg(runs[SMALL], 'p50'), p99: avg(runs[SMALL], 'p99'), mean: avg(runs[SMALL], 'mean') };
-    const large = { p50: avg(runs[LARGE], 'p50'), p99: avg(runs[LARGE], 'p99'), mean: avg(runs[LARGE], 'mean') };
-    rows.push({ kind: 'users', backend: b.label, small, large, ratio: large.p50 / small.p50, meanRatio: large.mean / small.mean, prov, provRatio: prov[LARGE].meanMs / prov[SMALL].meanMs, seeds: [dbs[`${b.type}-${SMALL}`].seed, dbs[`${b.type}-${LARGE}`].seed] });
+    for (const row of rows.filter((r) => r.backend === b.label)) Object.assign(row, { provSmall: prov[SMALL], provLarge: prov[LARGE] });
   }
+  for (const r of rows) Object.assign(r, { ratio: r.large.p50 / r.small.p50, meanRatio: r.large.mean / r.small.mean, provRatio: r.provLarge.meanMs / r.provSmall.meanMs });
 
-  // 5 vs 500 groups, on a fresh store per backend.
-  const groupRoles = (n) => groupNames(n).map((g) => `Role-${g.slice(4)}`);
-  const roles = [...APP_ROLES, ...groupRoles(500)];
+  // 5 vs 500 groups, on a fresh store per backend and size.
+  const roles = [...APP_ROLES, ...groupNames(500).map((g) => `Role-${g.slice(4)}`)];
   const roleMap = Object.fromEntries(groupNames(500).map((g) => [g, `Role-${g.slice(4)}`]));
   const provisioning = { createUsers: true, sync: 'every-login', roleMap };
-  const groupResponses = {};
+  const groupSigned = {};
+  const groupClaims = {};
   for (const [n, base] of [[5, 500_000], [500, 600_000]]) {
     const users = Array.from({ length: sizes.groupUsers + sizes.groupLogins }, (_, k) => benchUser(base + (k % sizes.groupUsers), { groups: groupNames(n) }));
-    groupResponses[n] = await signResponses(users);
+    groupSigned[n] = await signResponses(users);
+    const distinct = await claimsOf(groupSigned[n].slice(0, sizes.groupUsers), keys.certificate);
+    groupClaims[n] = users.map((_, k) => distinct[k % sizes.groupUsers]);
   }
   for (const b of backends) {
     const res = {};
     for (const n of [5, 500]) {
       const store = await freshStore(b.type, `groups${n}`);
       try {
-        res[n] = await loginLatency({ keys, spec: store.spec, responses: groupResponses[n], sizes: { warmup: sizes.groupUsers, measured: sizes.groupLogins }, name: `groups-${b.type}-${n}`, roles, provisioning });
+        res[n] = await loginLatency({ keys, spec: store.spec, responses: groupSigned[n], sizes: { warmup: sizes.groupUsers, measured: sizes.groupLogins }, name: `groups-${b.type}-${n}`, roles, provisioning });
       } finally {
         await store.cleanup();
       }
       const store2 = await freshStore(b.type, `groupsp${n}`);
       try {
-        res[n].prov = await provisionTiming({ keys, spec: store2.spec, responses: groupResponses[n], warmup: sizes.groupUsers, roles, provisioning });
+        res[n].prov = await provisionTiming({ spec: store2.spec, claims: groupClaims[n], warmup: sizes.groupUsers, roles, provisioning });
       } finally {
         await store2.cleanup();
       }
       log(`  ${b.label} ${n} groups: login p50 ${fmt(res[n].p50)} ms; provisioning alone ${fmt(res[n].prov.meanMs, 3)} ms`);
     }
-    rows.push({ kind: 'groups', backend: b.label, small: res[5], large: res[500], ratio: res[500].p50 / res[5].p50, meanRatio: res[500].mean / res[5].mean, prov: { 5: res[5].prov, 500: res[500].prov }, provRatio: res[500].prov.meanMs / res[5].prov.meanMs });
+    rows.push({ kind: 'groups', backend: b.label, state: '', small: res[5], large: res[500], ratio: res[500].p50 / res[5].p50, meanRatio: res[500].mean / res[5].mean, provSmall: res[5].prov, provLarge: res[500].prov, provRatio: res[500].prov.meanMs / res[5].prov.meanMs });
   }
-  const result = { sizes, rows };
+  const seeds = Object.entries(dbs).map(([key, d]) => ({ key, ...d.seed }));
+  const result = { sizes, rows, seeds };
   ctx.results.scale = result;
   return result;
 }
@@ -146,13 +182,13 @@ async function loginLatency({ keys, spec, responses, sizes, name, roles = APP_RO
 }
 
 /** provisionClaims alone on `spec`, in a child (bench/provision.mjs). */
-async function provisionTiming({ keys, spec, responses, warmup, roles, provisioning }) {
+async function provisionTiming({ spec, claims, warmup, roles, provisioning }) {
   const dir = path.join(DATA_DIR, 'tmp');
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `prov-${process.pid}-${Date.now()}.json`);
-  fs.writeFileSync(file, JSON.stringify(responses));
+  const file = path.join(dir, `claims-${process.pid}-${Date.now()}.json`);
+  fs.writeFileSync(file, JSON.stringify(claims));
   try {
-    const child = fork(path.join(BENCH_DIR, 'provision.mjs'), [JSON.stringify({ responsesFile: file, idpCert: keys.certificate, warmup, store: spec, roles, provisioning })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path.join(BENCH_DIR, 'provision.mjs'), [JSON.stringify({ claimsFile: file, warmup, store: spec, roles, provisioning })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return await new Promise((resolve, reject) => {
       child.once('message', resolve);
       child.once('exit', (code) => reject(new Error(`provision timing exited (${code})`)));
@@ -164,19 +200,16 @@ async function provisionTiming({ keys, spec, responses, warmup, roles, provision
 
 export function formatScale(result) {
   if (result.skipped) return `### 3. Scale\n\nSkipped: ${result.skipped}.`;
-  const { sizes, rows } = result;
+  const { sizes, rows, seeds } = result;
   const lines = [];
-  lines.push(`### 3. Scale (logins one at a time; ${sizes.measured} measured logins of distinct seeded users per size after ${sizes.warmup} warm-up, ${sizes.rounds} round(s); groups: ${sizes.groupUsers} users, ${sizes.groupLogins} measured logins)`, '');
-  lines.push('| case | backend | small: login p50 / p99 ms | large: login p50 / p99 ms | login p50 ratio | provisioning alone, small → large ms | provisioning ratio |');
+  lines.push(`### 3. Scale (logins one at a time; users: ${sizes.measured} measured logins of distinct seeded users per size after ${sizes.warmup} warm-up, ${sizes.rounds} round(s); groups: ${sizes.groupUsers} users, ${sizes.groupLogins} measured logins)`, '');
+  lines.push('| case | backend (page cache) | small: login p50 / p99 ms | large: login p50 / p99 ms | login p50 ratio | provisioning alone, small → large ms | provisioning ratio |');
   lines.push('|---|---|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const [a, b] = r.kind === 'users' ? ['1k', '1M'] : ['5', '500'];
-    const name = r.kind === 'users' ? '1,000 vs 1,000,000 users' : '5 vs 500 groups (every-login sync)';
-    const small = r.kind === 'users' ? r.prov[1000] : r.prov[5];
-    const large = r.kind === 'users' ? r.prov[1000000] : r.prov[500];
-    lines.push(`| ${name} | ${r.backend} | ${a}: ${fmt(r.small.p50)} / ${fmt(r.small.p99)} | ${b}: ${fmt(r.large.p50)} / ${fmt(r.large.p99)} | ${fmt(r.ratio)} | ${fmt(small.meanMs, 3)} → ${fmt(large.meanMs, 3)} | ${fmt(r.provRatio)} |`);
+    const name = r.kind === 'users' ? '1,000 vs 1,000,000 users' : '5 vs 500 groups, every-login sync';
+    lines.push(`| ${name} | ${r.backend}${r.state ? ` (${r.state})` : ''} | ${a}: ${fmt(r.small.p50)} / ${fmt(r.small.p99)} | ${b}: ${fmt(r.large.p50)} / ${fmt(r.large.p99)} | ${fmt(r.ratio)} | ${fmt(r.provSmall.meanMs, 3)} → ${fmt(r.provLarge.meanMs, 3)} | ${fmt(r.provRatio)} |`);
   }
-  const seeds = rows.filter((r) => r.kind === 'users').flatMap((r) => r.seeds.map((s) => (s.reused ? 'reused' : `${fmt(s.seconds, 1)} s`)));
-  lines.push('', `Seeding (1k, 1M per backend): ${seeds.join(', ')}.`);
+  lines.push('', `Seeding: ${seeds.map((s) => `${s.key} ${s.reused ? 'reused' : `${fmt(s.seconds, 1)} s`}`).join(', ')}.`);
   return lines.join('\n');
 }

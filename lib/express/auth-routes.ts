@@ -163,7 +163,13 @@ export function authRoutes(o: AuthRoutesOptions): Router {
     );
   };
   router.get('/:provider/logout/callback', idpLogout);
-  router.post('/:provider/logout/callback', (req, res, next) => bodyParsers.get(String(req.params.provider))?.(req, res, (err?: unknown) => (err ? sendError(req, res, pageFor('ERR_JIT_SSO_AUTHENTICATION_FAILED'), o.hooks) : idpLogout(req, res, next))) ?? providerOf(req, res));
+  router.post('/:provider/logout/callback', (req, res, next) => {
+    const provider = providerOf(req, res);
+    if (!provider) return;
+    bodyParsers.get(provider.id)!(req, res, (err?: unknown) =>
+      err ? sendError(req, res, pageFor('ERR_JIT_SSO_AUTHENTICATION_FAILED'), o.hooks) : idpLogout(req, res, next),
+    );
+  });
 
   return router;
 }

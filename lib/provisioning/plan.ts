@@ -234,7 +234,9 @@ function fieldChanges(before: UserProfile | null, after: UserProfile, owned: rea
     const next = read(after, field);
     if (next === undefined) continue;
     const prev = before ? read(before, field) : undefined;
-    if (!sameValue(prev, next)) changes.push({ field, before: prev ?? null, after: next });
+    // "Not verified" is the same whether the IdP said false or said nothing.
+    if (field === 'emailVerified' ? Boolean(prev) === Boolean(next) : sameValue(prev, next)) continue;
+    changes.push({ field, before: prev ?? null, after: next });
   }
   return changes;
 }
