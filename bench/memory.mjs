@@ -13,7 +13,7 @@
 // moves LOGIN_INTERVAL_MS per login, so that entries expire as they would at that login rate.
 // Input (argv[2], JSON): { filename, logins, checkpoints, users }.
 import { EventEmitter } from 'node:events';
-import { memoryCache } from 'jit-sso';
+import { memoryCache } from './lib/jit.mjs';
 import { jitApp, openStore } from './lib/apps.mjs';
 import { APP_ROLES, PROVIDER, TENANT, oid } from './lib/common.mjs';
 import { idpKeys } from './lib/sign.mjs';
@@ -55,10 +55,10 @@ function claims(u) {
 }
 
 /** GET /me through the jitSso router with a session holding `userId`; resolves req.user. */
-function authenticatedRequest(userId) {
+function authenticatedRequest(userId, router = middleware) {
   const req = Object.assign(new EventEmitter(), { method: 'GET', url: '/me', originalUrl: '/me', headers: { accept: 'application/json' }, session: { passport: { user: userId } } });
   const res = Object.assign(new EventEmitter(), { setHeader() {}, getHeader() {}, end() {} });
-  return new Promise((resolve, reject) => middleware(req, res, (err) => (err ? reject(err) : resolve(req.user))));
+  return new Promise((resolve, reject) => router(req, res, (err) => (err ? reject(err) : resolve(req.user))));
 }
 
 async function login(i) {
@@ -96,5 +96,19 @@ const before = measure();
 const full = memoryCache({ now });
 for (let i = 0; i < 100_000; i++) await full.add(`saml-assertion:${PROVIDER}:_${'x'.repeat(40)}${i}`, '1', ASSERTION_TTL_MS);
 const after = measure();
+
+// The signed-in-user cache's own bound: a second jitSso middleware whose cache (default max 10,000)
+// is filled by one authenticated request for each of 10,000 stored users.
+const ids = (await store.listUsers({ limit: 10_000 })).map((u) => u.id);
+const second = jitApp({ idpCert: keys.certificate, store }).middleware;
+const beforeUsers = measure();
+for (const id of ids) await authenticatedRequest(id, second);
+const afterUsers = measure();
 await close();
-process.send({ checkpoints, users, intervalMs: LOGIN_INTERVAL_MS, fullReplayCache: { rss: after.rss - before.rss, heapUsed: after.heapUsed - before.heapUsed }, keep: full !== undefined });
+process.send({
+  checkpoints,
+  users,
+  intervalMs: LOGIN_INTERVAL_MS,
+  fullReplayCache: { rss: after.rss - before.rss, heapUsed: after.heapUsed - before.heapUsed, keep: full !== undefined },
+  fullUserCache: { users: ids.length, rss: afterUsers.rss - beforeUsers.rss, heapUsed: afterUsers.heapUsed - beforeUsers.heapUsed, keep: second !== undefined },
+});

@@ -3,7 +3,7 @@
 // run untimed; `profile` writes a CPU profile of the measured loop only.
 // Input (argv[2], JSON): { claimsFile, warmup, store, roles, provisioning, profile? }.
 import fs from 'node:fs';
-import { jitProvision, silentLogger } from 'jit-sso';
+import { jitProvision, silentLogger } from './lib/jit.mjs';
 import { openStore } from './lib/apps.mjs';
 import { PROVIDER } from './lib/common.mjs';
 

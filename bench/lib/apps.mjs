@@ -4,7 +4,7 @@ import express from 'express';
 import session from 'express-session';
 import passport from 'passport';
 import { Strategy as SamlStrategy } from '@node-saml/passport-saml';
-import { jitSso, samlProvider, requireAuth, currentUser, MemoryUserStore, silentLogger } from 'jit-sso';
+import { jitSso, samlProvider, requireAuth, currentUser, MemoryUserStore, silentLogger } from './jit.mjs';
 import { APP_ROLES, ASSERTION_LIFETIME_MS, CALLBACK_PATH, CALLBACK_URL, IDP_ENTRY, IDP_ISSUER, PROVIDER, SP_ENTITY_ID } from './common.mjs';
 import { openSqlStore } from './sql.mjs';
 

@@ -2,15 +2,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BENCH_DIR } from './common.mjs';
+import { altSqlFile, importSql } from './jit.mjs';
 
 const PACKAGE = JSON.parse(fs.readFileSync(path.join(BENCH_DIR, '..', 'package.json'), 'utf8'));
 
-/** Where the SQL store is imported from; JIT_SSO_BENCH_SQL_MODULE points at another build (a path) while jit-sso/sql is not wired. */
-const SQL_MODULE = process.env.JIT_SSO_BENCH_SQL_MODULE ? path.resolve(process.env.JIT_SSO_BENCH_SQL_MODULE) : 'jit-sso/sql';
-
-/** Whether `jit-sso/sql` is exported and built. */
+/** Whether `jit-sso/sql` is exported and built (or present in the JIT_SSO_BENCH_DIST build). */
 export function sqlAvailable() {
-  if (SQL_MODULE !== 'jit-sso/sql') return fs.existsSync(SQL_MODULE);
+  if (altSqlFile) return fs.existsSync(altSqlFile);
   const entry = PACKAGE.exports?.['./sql']?.import;
   const file = typeof entry === 'string' ? entry : entry?.default;
   return Boolean(file && fs.existsSync(path.join(BENCH_DIR, '..', file)));
@@ -23,7 +21,7 @@ export const runPrefix = (name) => `jsb_${name}_${process.pid}_`;
 
 /** Opens a SqlUserStore for `spec` ({ type: 'sqlite', filename } | { type: 'postgres', url, prefix }) and makes `roles` exist. */
 export async function openSqlStore(spec, roles = []) {
-  const { SqlUserStore } = await import(SQL_MODULE);
+  const { SqlUserStore } = await importSql();
   const connection = spec.type === 'sqlite' ? { dialect: 'sqlite', filename: spec.filename } : { dialect: 'postgres', connectionString: spec.url };
   const store = await SqlUserStore.open(connection, { ...(spec.prefix ? { tablePrefix: spec.prefix } : {}), logger: { warn() {}, error() {} } });
   for (const role of roles) await store.createRole(role);

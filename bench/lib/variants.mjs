@@ -8,14 +8,20 @@ import { dropPgTables, pgUrl, removeSqlite, runPrefix, sqlAvailable } from './sq
  * The variants of the login and request benchmarks: (A) bare passport-saml, (B) jitSso + memory
  * store, (C) + SQLite, (D) + PostgreSQL. C needs jit-sso/sql; D also needs JIT_SSO_PG_URL.
  */
-export function loginVariants() {
+export function loginVariants({ all = false } = {}) {
   const variants = [
     { id: 'A', label: 'A bare passport-saml', kind: 'bare' },
     { id: 'B', label: 'B jitSso + memory', kind: 'jit', store: 'memory' },
   ];
   if (sqlAvailable()) variants.push({ id: 'C', label: 'C jitSso + SQLite', kind: 'jit', store: 'sqlite' });
   if (sqlAvailable() && pgUrl()) variants.push({ id: 'D', label: 'D jitSso + PostgreSQL', kind: 'jit', store: 'postgres' });
-  return variants;
+  return all ? variants : variants.filter(wanted);
+}
+
+/** BENCH_VARIANTS=A,B (ids; B-nc etc. for the request variants) narrows a run while investigating. */
+export function wanted(variant) {
+  const list = process.env.BENCH_VARIANTS?.split(',');
+  return !list || variant.kind === 'bare' || list.includes(variant.id);
 }
 
 /** A fresh, empty store spec for one server: a new SQLite file or a new PostgreSQL table prefix. */

@@ -114,7 +114,7 @@ export function formatLogin({ sizes, summary, inproc }) {
   const same = (v) => `${fmt(v.cpu, 3)} | ${fmt(v.cpu, 3)} | ${fmt(v.cpu, 3)}`;
   lines.push(`| node-saml validatePostResponseAsync alone | ${same(inproc.nodeSaml)} |`);
   lines.push(`| jit-sso prechecks (size, DOCTYPE, comments, algorithm allow-list: one DOM parse) | ${same(inproc.precheck)} |`);
-  lines.push(`| jit-sso post-validation checks + replay cache (verify callback minus provisioning) | ${cell('memory', 'postChecks')} | ${cell('sqlite', 'postChecks')} | ${cell('postgres', 'postChecks')} |`);
+  lines.push(`| jit-sso post-validation checks + replay cache (verify callback, provisioner stubbed) | ${same(inproc.checks)} |`);
   lines.push(`| jit-sso provisioning alone: provisionClaims (normalise, gate, plan, apply, audit) | ${cell('memory', 'provision')} | ${cell('sqlite', 'provision')} | ${cell('postgres', 'provision')} |`);
   lines.push(`| **jit-sso's own work, total** | ${cell('memory', 'own')} | ${cell('sqlite', 'own')} | ${cell('postgres', 'own')} |`);
   lines.push(`| own work as a share of node-saml's | ${share(inproc, 'memory')} | ${share(inproc, 'sqlite')} | ${share(inproc, 'postgres')} |`);

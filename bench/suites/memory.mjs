@@ -48,5 +48,6 @@ export function formatMemory(result) {
   const last = result.checkpoints.at(-1).logins;
   lines.push('', `RSS ratio ${fmtInt(last)}/${fmtInt(first)}: **${fmt(result.rssRatio)}** (heap ${fmt(result.heapRatio)}); from ${fmtInt(result.steady)} (caches at their steady size) to ${fmtInt(last)}: RSS ${fmt(result.steadyRssRatio)}, heap ${fmt(result.steadyHeapRatio)}. ${fmtInt(result.users)} users in the store.`);
   lines.push(`A replay cache at its bound (memoryCache default max, 100,000 live assertion ids): +${fmt(mib(result.fullReplayCache.heapUsed), 1)} MiB heap, +${fmt(mib(result.fullReplayCache.rss), 1)} MiB RSS.`);
+  lines.push(`A signed-in-user cache at its bound (default max, ${fmtInt(result.fullUserCache.users)} users): +${fmt(mib(result.fullUserCache.heapUsed), 1)} MiB heap, +${fmt(mib(result.fullUserCache.rss), 1)} MiB RSS.`);
   return lines.join('\n');
 }

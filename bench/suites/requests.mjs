@@ -4,18 +4,18 @@ import { APP_ROLES, CALLBACK_PATH, benchUser, fmt, fmtInt, log } from '../lib/co
 import { startServer } from '../lib/child.mjs';
 import { FORM, runLoad, samlPostBody, send } from '../lib/load.mjs';
 import { idpKeys, signResponses } from '../lib/sign.mjs';
-import { freshStore, loginVariants } from '../lib/variants.mjs';
+import { freshStore, loginVariants, wanted } from '../lib/variants.mjs';
 import http from 'node:http';
 
 export const REQUESTS_TARGET = 0.95;
 
 export function requestSizes(quick) {
-  return quick ? { sessions: 16, warmup: 1000, measured: 6000, rounds: Number(process.env.ROUNDS ?? 1), concurrency: 16 } : { sessions: 16, warmup: 2000, measured: 20000, rounds: 2, concurrency: 16 };
+  return quick ? { sessions: 16, warmup: 1000, measured: 6000, rounds: 1, concurrency: 16 } : { sessions: 16, warmup: 2000, measured: 20000, rounds: 2, concurrency: 16 };
 }
 
 function requestVariants() {
   const out = [];
-  for (const v of loginVariants()) {
+  for (const v of loginVariants({ all: true })) {
     if (v.kind === 'bare') out.push({ ...v, label: 'A bare session + passport, constant deserialize' });
     else {
       out.push({ ...v, id: `${v.id}`, label: `${v.label}, user cache on`, userCache: undefined });
@@ -30,7 +30,7 @@ export async function runRequests(ctx) {
   const keys = await idpKeys();
   // The first `sessions` responses of the login set are first logins of distinct users.
   const responses = ctx.responses?.slice(0, sizes.sessions) ?? (await signResponses(Array.from({ length: sizes.sessions }, (_, i) => benchUser(i))));
-  const variants = requestVariants().filter((v) => !process.env.BENCH_VARIANTS || process.env.BENCH_VARIANTS.split(',').includes(v.id));
+  const variants = requestVariants().filter(wanted);
   const runs = new Map(variants.map((v) => [v.id, []]));
 
   for (let round = 1; round <= sizes.rounds; round++) {

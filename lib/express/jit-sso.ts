@@ -19,6 +19,26 @@ import { pageForError, sendError } from './respond.js';
 
 export type { JitSsoOptions } from './jit-sso-options.js';
 
+const PREVIOUS = Symbol('jit-sso.previousSessionManager');
+type WithSessionManager = Request & { _sessionManager?: unknown; [PREVIOUS]?: unknown };
+
+function sessionManagerSwitch(authenticator: InstanceType<typeof passport.Passport>): { enter: RequestHandler; leave: RequestHandler } {
+  const ours = (authenticator as unknown as { _sm: unknown })._sm;
+  return {
+    enter(req, _res, next) {
+      const r = req as WithSessionManager;
+      if (r._sessionManager !== ours && !(PREVIOUS in r)) r[PREVIOUS] = r._sessionManager;
+      r._sessionManager = ours;
+      next();
+    },
+    leave(req, _res, next) {
+      const r = req as WithSessionManager;
+      if (r[PREVIOUS] !== undefined) r._sessionManager = r[PREVIOUS];
+      next();
+    },
+  };
+}
+
 /** The middleware `jitSso()` returns: an Express Router with a few handles for the app. */
 export interface JitSsoMiddleware extends Router {
   /** The verify callback of each provider, by id (e.g. for `provision()` in scripts and tests). */
@@ -41,6 +61,9 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
   const logger = o.logger ?? consoleLogger;
   const record = auditRecorder(o.store, o.onAudit, logger);
   const authenticator = new passport.Passport();
+  // Its own session key, so an app that also uses passport (a password login, say) keeps its own.
+  (authenticator as unknown as { _key: string })._key = 'jitSsoPassport';
+  (authenticator as unknown as { init(): void }).init();
   const userCache = new TtlLru<StoredUser>(o.userCache === false ? 0 : (o.userCache?.max ?? 10_000), o.userCache === false ? 0 : (o.userCache?.ttlMs ?? 5_000));
 
   const provisioners = new Map<string, JitProvisioner>();
@@ -93,10 +116,13 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
     }
     next();
   });
-  router.use(authenticator.initialize() as RequestHandler);
-  router.use(authenticator.session() as RequestHandler);
+  // passport's initialize() makes req.login() use the last Passport instance initialised: jit-sso's
+  // is used on its own routes only, and the app's (if any) is put back for the app's routes.
+  const useOurs = sessionManagerSwitch(authenticator);
+  router.use(useOurs.enter, authenticator.initialize() as RequestHandler, authenticator.session() as RequestHandler, useOurs.leave);
   router.use(
     base || '/',
+    useOurs.enter,
     authRoutes({ authenticator, providers: mounted, landingPath: o.landingPath, hooks, logger, record, rememberUser: (user) => userCache.set(user.id, user), forgetUser: (id) => userCache.delete(id) }),
   );
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -1,0 +1,75 @@
+import { describe, expect, it } from '@jest/globals';
+import express from 'express';
+import session from 'express-session';
+import passport from 'passport';
+import request from 'supertest';
+import { jitSso } from '../../lib/express/jit-sso.js';
+import { silentLogger } from '../../lib/internal/logger.js';
+import { samlProvider } from '../../lib/providers/saml/saml-provider.js';
+import { MemoryUserStore } from '../../lib/store/memory-store.js';
+import { generateTestKeys } from '../../lib/testing/saml-idp.js';
+import { CALLBACK_URL, IDP_ENTRY, IDP_ISSUER, login, samlApp, SP_ENTITY_ID, testIdp } from '../helpers/saml-app.js';
+
+describe('jitSso inside an existing app', () => {
+  it("leaves the app's global passport alone: its own strategies and serializers keep working", async () => {
+    const idp = await testIdp();
+    const app = express();
+    app.use(session({ secret: 's', resave: false, saveUninitialized: false }));
+    const seen: string[] = [];
+    passport.serializeUser((user, done) => done(null, JSON.stringify(user)));
+    passport.deserializeUser((raw: string, done) => done(null, JSON.parse(raw)));
+    app.use(passport.initialize());
+    app.use(passport.session());
+    app.use(jitSso({
+      store: new MemoryUserStore({ roles: ['Invoice.Reader'] }),
+      providers: [samlProvider({ id: 'entra', preset: 'entra-saml', entryPoint: IDP_ENTRY, idpIssuer: IDP_ISSUER, idpCert: idp.certificate, spEntityId: SP_ENTITY_ID, callbackUrl: CALLBACK_URL })],
+      provisioning: { createUsers: true },
+      logger: silentLogger,
+    }));
+    app.get('/global', (req, res) => {
+      seen.push(typeof passport.authenticate);
+      res.json({ hasSaml: Boolean((passport as unknown as { _strategies: Record<string, unknown> })._strategies.entra) });
+    });
+    const res = await request(app).get('/global').expect(200);
+    expect(res.body).toEqual({ hasSaml: false });
+    const { res: callback, agent } = await login({ app, idp }, 'oid-alice');
+    expect(callback.status).toBe(303);
+    expect((await agent.get('/global')).status).toBe(200);
+  });
+
+  it('accepts a response signed with either certificate during an IdP certificate rollover', async () => {
+    const idp = await testIdp();
+    const old = await generateTestKeys();
+    const ctx = await samlApp({ idp, provider: { idpCert: [old.certificate, idp.certificate] } });
+    const { res } = await login(ctx, 'oid-alice');
+    expect(res.status).toBe(303);
+    const refused = await samlApp({ idp, provider: { idpCert: [old.certificate] } });
+    expect((await login(refused, 'oid-alice')).res.status).toBe(401);
+  });
+});
+
+describe('jitSso beside an app-owned passport login', () => {
+  it("keeps the app's own req.login() on the app's passport, and both logins in one session", async () => {
+    const { Passport } = passport as unknown as { Passport: new () => typeof passport };
+    const local = new Passport();
+    local.serializeUser((user, done) => done(null, (user as { name: string }).name));
+    local.deserializeUser((name: string, done) => done(null, { name, local: true }));
+    const idp = await testIdp();
+    const app = express();
+    app.use(session({ secret: 's', resave: false, saveUninitialized: false }));
+    app.use(local.initialize());
+    app.use(local.session());
+    app.use(jitSso({
+      store: new MemoryUserStore({ roles: ['Invoice.Reader'] }),
+      providers: [samlProvider({ id: 'entra', preset: 'entra-saml', entryPoint: IDP_ENTRY, idpIssuer: IDP_ISSUER, idpCert: idp.certificate, spEntityId: SP_ENTITY_ID, callbackUrl: CALLBACK_URL })],
+      provisioning: { createUsers: true },
+      logger: silentLogger,
+    }));
+    app.post('/local-login', (req, res, next) => req.login({ name: 'local-admin' } as never, (err) => (err ? next(err) : res.json({ ok: true }))));
+    app.get('/whoami', (req, res) => res.json({ user: req.user ?? null, passport: (req.session as unknown as Record<string, unknown>).passport ?? null }));
+    const agent = request.agent(app);
+    await agent.post('/local-login').expect(200);
+    const mine = await agent.get('/whoami').expect(200);
+    expect(mine.body).toEqual({ user: { name: 'local-admin', local: true }, passport: { user: 'local-admin' } });
+  });
+});
