@@ -6,6 +6,7 @@
  * @module
  */
 import type { Request } from 'express';
+import { pendingLogins } from '../internal/pending-logins.js';
 
 /** One authorization request this app sent and has not seen come back. */
 export interface PendingAzureAdLogin {
@@ -24,39 +25,13 @@ export const AZURE_AD_SESSION_KEY = 'jitSsoAzureAd';
 /** passport-azure-ad's session key for its state/nonce tuples of provider `id`. */
 export const strategySessionKey = (id: string) => `jitSsoAzureAdState:${id}`;
 
-/** At most this many logins in progress per provider and session (a few tabs); the oldest goes first. */
-export const MAX_PENDING = 5;
+export { MAX_PENDING, sessionOf } from '../internal/pending-logins.js';
 
-type Session = Record<string, unknown>;
-
-/** The request's session object, or `undefined` when express-session is not mounted. */
-export function sessionOf(req: Request): Session | undefined {
-  const session = (req as unknown as { session?: unknown }).session;
-  return typeof session === 'object' && session !== null ? (session as Session) : undefined;
-}
-
-function listOf(session: Session, provider: string): PendingAzureAdLogin[] {
-  const all = session[AZURE_AD_SESSION_KEY];
-  const list = typeof all === 'object' && all !== null && Object.hasOwn(all, provider) ? (all as Record<string, unknown>)[provider] : undefined;
-  return Array.isArray(list) ? (list as PendingAzureAdLogin[]) : [];
-}
-
-function store(session: Session, provider: string, list: PendingAzureAdLogin[]): void {
-  const current = session[AZURE_AD_SESSION_KEY];
-  const all: Record<string, unknown> = typeof current === 'object' && current !== null ? { ...(current as Record<string, unknown>) } : {};
-  if (list.length) all[provider] = list;
-  else delete all[provider];
-  if (Object.keys(all).length) session[AZURE_AD_SESSION_KEY] = all;
-  else delete session[AZURE_AD_SESSION_KEY];
-}
+const pending = pendingLogins<PendingAzureAdLogin, 'key'>(AZURE_AD_SESSION_KEY, 'key');
 
 /** Remembers a login about to be sent to Entra; false when there is no session. */
 export function rememberLogin(req: Request, provider: string, login: PendingAzureAdLogin, timeoutMs: number): boolean {
-  const session = sessionOf(req);
-  if (!session) return false;
-  const live = listOf(session, provider).filter((p) => login.startedAt - p.startedAt < timeoutMs);
-  store(session, provider, [...live, login].slice(-MAX_PENDING));
-  return true;
+  return pending.remember(req, provider, login, timeoutMs);
 }
 
 /**
@@ -64,12 +39,5 @@ export function rememberLogin(req: Request, provider: string, login: PendingAzur
  * session started no such login with this provider (a missing, wrong or replayed state).
  */
 export function takeLogin(req: Request, provider: string, key: string): PendingAzureAdLogin | undefined {
-  const session = sessionOf(req);
-  if (!session) return undefined;
-  const list = listOf(session, provider);
-  const index = list.findIndex((p) => typeof p?.key === 'string' && p.key === key);
-  if (index < 0) return undefined;
-  const [login] = list.splice(index, 1);
-  store(session, provider, list);
-  return login;
+  return pending.take(req, provider, key);
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Request } from 'express';
+import { pendingLogins } from '../../internal/pending-logins.js';
 
 /** One authorization request this app sent and has not seen come back. */
 export interface PendingLogin {
@@ -20,37 +21,11 @@ export interface PendingLogin {
 /** The session key; one list per provider id under it. */
 export const PENDING_SESSION_KEY = 'jitSsoOidc';
 
-/** At most this many logins in progress per provider and session (a few tabs); the oldest goes first. */
-const MAX_PENDING = 5;
-
-type Session = Record<string, unknown>;
-
-function sessionOf(req: Request): Session | undefined {
-  const session = (req as unknown as { session?: unknown }).session;
-  return typeof session === 'object' && session !== null ? (session as Session) : undefined;
-}
-
-function listOf(session: Session, provider: string): PendingLogin[] {
-  const all = session[PENDING_SESSION_KEY];
-  const list = typeof all === 'object' && all !== null && Object.hasOwn(all, provider) ? (all as Record<string, unknown>)[provider] : undefined;
-  return Array.isArray(list) ? (list as PendingLogin[]) : [];
-}
-
-function store(session: Session, provider: string, list: PendingLogin[]): void {
-  const all = typeof session[PENDING_SESSION_KEY] === 'object' && session[PENDING_SESSION_KEY] !== null ? { ...(session[PENDING_SESSION_KEY] as Record<string, unknown>) } : {};
-  if (list.length) all[provider] = list;
-  else delete all[provider];
-  if (Object.keys(all).length) session[PENDING_SESSION_KEY] = all;
-  else delete session[PENDING_SESSION_KEY];
-}
+const pending = pendingLogins<PendingLogin, 'state'>(PENDING_SESSION_KEY, 'state');
 
 /** Remembers a login about to be sent to the IdP; false when there is no session. */
 export function rememberLogin(req: Request, provider: string, login: PendingLogin, timeoutMs: number): boolean {
-  const session = sessionOf(req);
-  if (!session) return false;
-  const live = listOf(session, provider).filter((p) => login.startedAt - p.startedAt < timeoutMs);
-  store(session, provider, [...live, login].slice(-MAX_PENDING));
-  return true;
+  return pending.remember(req, provider, login, timeoutMs);
 }
 
 /**
@@ -59,12 +34,5 @@ export function rememberLogin(req: Request, provider: string, login: PendingLogi
  * a state another provider issued).
  */
 export function takeLogin(req: Request, provider: string, state: string): PendingLogin | undefined {
-  const session = sessionOf(req);
-  if (!session) return undefined;
-  const list = listOf(session, provider);
-  const index = list.findIndex((p) => typeof p?.state === 'string' && p.state === state);
-  if (index < 0) return undefined;
-  const [login] = list.splice(index, 1);
-  store(session, provider, list);
-  return login;
+  return pending.take(req, provider, state);
 }
