@@ -3,6 +3,7 @@
  * (pinned RS256, `iat`, the token's tenant), then the verified ID-token claims go to the provisioner.
  * @module
  */
+import { headerOf } from '../providers/oidc/oidc-checks.js';
 import type { Request } from 'express';
 import { isJitSsoError, JitSsoError } from '../errors.js';
 import { loginContextOf } from '../provisioning/audit.js';
@@ -73,14 +74,4 @@ export function azureAdVerify(o: ResolvedAzureAdOptions, provisioner: JitProvisi
       done(err instanceof Error ? err : new JitSsoError('ERR_JIT_SSO_AUTHENTICATION_FAILED', { cause: err }));
     });
   };
-}
-
-/** The protected header of a compact JWS, or `{}` when it cannot be read. */
-function headerOf(jws: string): Record<string, unknown> {
-  try {
-    const header: unknown = JSON.parse(Buffer.from(jws.split('.')[0] ?? '', 'base64url').toString('utf8'));
-    return typeof header === 'object' && header !== null ? (header as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }

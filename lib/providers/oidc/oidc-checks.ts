@@ -64,7 +64,7 @@ export function checkIdToken(
 }
 
 /** The protected header of a compact JWS, or `{}` when it cannot be read. */
-function headerOf(jws: string): Record<string, unknown> {
+export function headerOf(jws: string): Record<string, unknown> {
   try {
     const header: unknown = JSON.parse(Buffer.from(jws.split('.')[0] ?? '', 'base64url').toString('utf8'));
     return typeof header === 'object' && header !== null ? (header as Record<string, unknown>) : {};
