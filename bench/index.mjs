@@ -1,18 +1,23 @@
 // `npm run bench`: every benchmark of jit-sso in one process tree, printing ratios measured side by
-// side in the same run. Servers under test run in child processes (one per variant, fresh each);
-// the load comes from this process over loopback. Benchmarks measure and print: they are not tests.
+// side in the same run. Servers under test run in child processes (fresh ones per variant); the
+// load comes from this process over loopback. Benchmarks measure and print: they are not tests.
 //
-//   npm run bench                      everything (about 10 minutes on 2 cores; the first run also seeds 1M users)
-//   npm run bench -- --quick           smaller counts, one round
+//   npm run bench                      everything (about 9 minutes on 2 cores; the first run also seeds 1M users)
+//   npm run bench -- --quick           smaller counts, one generation of servers
 //   npm run bench -- --only login,requests,scale,memory
 //   npm run bench -- --cpu-prof        servers write V8 CPU profiles to bench/.data/prof/
+//                                      (node bench/lib/profile-summary.mjs <file> sums them up)
 //   npm run bench -- --reseed          seed the 1k / 1M databases again
 // PostgreSQL variants run when JIT_SSO_PG_URL is set (e.g. postgres://postgres@127.0.0.1:5432/test).
+// While investigating: BENCH_VARIANTS=B,C-nc narrows the variants (A always runs), BENCH_GENERATIONS=n
+// overrides the number of server generations, and JIT_SSO_BENCH_DIST=<dir with index.js, sql.js>
+// measures another build of jit-sso (e.g. a candidate fix) in place of dist/.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DATA_DIR, fmt, log } from './lib/common.mjs';
 import { enableProfiles } from './lib/child.mjs';
+import { CLIENT_CPU, pin } from './lib/pin.mjs';
 import { pgUrl, removeSqlite, sqlAvailable, dropPgTables, withPg } from './lib/sql.mjs';
 import { LOGIN_TARGETS, formatLogin, runLogin } from './suites/login.mjs';
 import { REQUESTS_TARGET, formatRequests, runRequests } from './suites/requests.mjs';
@@ -60,30 +65,48 @@ log(`jit-sso benchmarks${quick ? ' (--quick)' : ''}: ${only.join(', ')} — ${in
 if (!sqlAvailable()) log('  jit-sso/sql is not built: SQLite and PostgreSQL parts are skipped');
 if (!pgUrl()) log('  JIT_SSO_PG_URL is not set: PostgreSQL parts are skipped');
 
+// The load generator on core 0, each server under test on core 1 (bench/lib/pin.mjs).
+const pinned = pin(process.pid, CLIENT_CPU);
+if (!pinned) log('  taskset is not available: processes are not pinned to cores');
+info.pinning = pinned ? 'load generator on CPU 0, servers under test on CPU 1 (taskset)' : 'none';
+
 const ctx = { quick, results: {} };
 const sections = [];
 const runners = { login: [runLogin, formatLogin], requests: [runRequests, formatRequests], scale: [runScale, formatScale], memory: [runMemory, formatMemory] };
+let failed = false;
 for (const name of SUITES.filter((s) => only.includes(s))) {
   const t0 = performance.now();
   log(`\n== ${name}`);
   const [run, format] = runners[name];
-  const result = await run(ctx);
-  sections.push(format(result));
+  try {
+    sections.push(format(await run(ctx)));
+  } catch (err) {
+    // One suite failing does not lose the others' figures.
+    failed = true;
+    log(`  ${name} failed: ${err?.stack ?? err}`);
+    sections.push(`### ${name}\n\nFailed: ${String(err?.message ?? err)}`);
+  }
   log(`  (${fmt((performance.now() - t0) / 1000, 0)} s)`);
+  writeReport();
 }
-
-const summary = targetsTable(ctx.results);
-const header = [
-  `## jit-sso benchmarks — ${info.date.slice(0, 10)}${quick ? ' (--quick)' : ''}`,
-  '',
-  `Machine: ${info.nproc} cores (${info.cpu}), ${info.memory}, ${info.os}; Node ${info.node}${info.postgres ? `; PostgreSQL ${info.postgres}` : ''}. Total ${fmt((performance.now() - started) / 1000, 0)} s.`,
-  '',
-].join('\n');
-const report = [header, summary, ...sections].join('\n\n');
+const report = writeReport();
 console.log(`\n${report}\n`);
-fs.writeFileSync(path.join(DATA_DIR, 'last-run.md'), `${report}\n`);
-fs.writeFileSync(path.join(DATA_DIR, 'last-run.json'), JSON.stringify({ info, quick, results: ctx.results }, null, 2));
 log(`(also written to ${path.relative(process.cwd(), path.join(DATA_DIR, 'last-run.md'))} and last-run.json)`);
+if (failed) process.exitCode = 1;
+
+/** The report so far, also written to bench/.data/last-run.md and .json after every suite. */
+function writeReport() {
+  const header = [
+    `## jit-sso benchmarks — ${info.date.slice(0, 10)}${quick ? ' (--quick)' : ''}`,
+    '',
+    `Machine: ${info.nproc} cores (${info.cpu}), ${info.memory}, ${info.os}; Node ${info.node}${info.postgres ? `; PostgreSQL ${info.postgres}` : ''}. Pinning: ${info.pinning}. Total ${fmt((performance.now() - started) / 1000, 0)} s.`,
+    '',
+  ].join('\n');
+  const report = [header, targetsTable(ctx.results), ...sections].join('\n\n');
+  fs.writeFileSync(path.join(DATA_DIR, 'last-run.md'), `${report}\n`);
+  fs.writeFileSync(path.join(DATA_DIR, 'last-run.json'), JSON.stringify({ info, quick, results: ctx.results }, null, 2));
+  return report;
+}
 
 function targetsTable(results) {
   const rows = [];

@@ -13,6 +13,7 @@
 // moves LOGIN_INTERVAL_MS per login, so that entries expire as they would at that login rate.
 // Input (argv[2], JSON): { filename, logins, checkpoints, users }.
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import { memoryCache } from './lib/jit.mjs';
 import { jitApp, openStore } from './lib/apps.mjs';
 import { APP_ROLES, PROVIDER, TENANT, oid } from './lib/common.mjs';
@@ -54,9 +55,14 @@ function claims(u) {
   return raw;
 }
 
-/** GET /me through the jitSso router with a session holding `userId`; resolves req.user. */
+/**
+ * GET /me through the jitSso router with a session holding `userId`; resolves req.user. The session
+ * carries the id under passport's default key and under the one jitSso uses for its own instance.
+ */
 function authenticatedRequest(userId, router = middleware) {
-  const req = Object.assign(new EventEmitter(), { method: 'GET', url: '/me', originalUrl: '/me', headers: { accept: 'application/json' }, session: { passport: { user: userId } } });
+  const signedIn = { user: userId };
+  const session = { passport: signedIn, jitSsoPassport: signedIn };
+  const req = Object.assign(new EventEmitter(), { method: 'GET', url: '/me', originalUrl: '/me', headers: { accept: 'application/json' }, session });
   const res = Object.assign(new EventEmitter(), { setHeader() {}, getHeader() {}, end() {} });
   return new Promise((resolve, reject) => router(req, res, (err) => (err ? reject(err) : resolve(req.user))));
 }
@@ -77,7 +83,18 @@ function measure() {
   global.gc();
   global.gc();
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, ...rollup() };
+}
+
+/** Anonymous vs file-backed resident memory (Linux), to tell V8 and native heaps from mapped files. */
+function rollup() {
+  try {
+    const text = fs.readFileSync('/proc/self/smaps_rollup', 'utf8');
+    const kb = (name) => Number(text.match(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN) * 1024;
+    return { anonymous: kb('Anonymous'), file: kb('Rss') - kb('Anonymous') };
+  } catch {
+    return {};
+  }
 }
 
 const checkpoints = [];

@@ -3,6 +3,7 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BENCH_DIR, DATA_DIR } from './common.mjs';
+import { SERVER_CPU, pin } from './pin.mjs';
 
 let profileDir;
 /** With `--cpu-prof`, every server child writes a .cpuprofile here. */
@@ -27,7 +28,7 @@ export function startServer(config, name = config.kind) {
       child.on('message', onMessage);
       child.once('exit', onExit);
     });
-  return next('ready').then(({ port }) => ({
+  return next('ready').then(({ port }) => (pin(child.pid, SERVER_CPU), {
     port,
     pid: child.pid,
     /** The child's CPU time so far, in seconds. */

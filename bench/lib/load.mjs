@@ -9,7 +9,7 @@ import { percentile } from './common.mjs';
  * Warm-up is a separate call whose figures the caller drops.
  * Resolves throughput, latency percentiles (ms), error count and the client's own CPU use.
  */
-export async function runLoad({ port, request, from = 0, count, concurrency, expect, agent: given }) {
+export async function runLoad({ port, request, from = 0, count, concurrency, expect, agent: given, keepLatencies = false }) {
   const agent = given ?? new http.Agent({ keepAlive: true, maxSockets: concurrency });
   try {
     const cpu = process.cpuUsage();
@@ -28,6 +28,7 @@ export async function runLoad({ port, request, from = 0, count, concurrency, exp
       errors: result.errors,
       firstError: result.firstError,
       clientCpu: (used.user + used.system) / 1e6 / seconds,
+      ...(keepLatencies ? { latencies: sorted } : {}),
     };
   } finally {
     if (!given) agent.destroy();

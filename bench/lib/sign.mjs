@@ -4,6 +4,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { generateTestKeys } from 'jit-sso/testing';
 import { ASSERTION_LIFETIME_MS } from './common.mjs';
+import { ALL_CPUS, CLIENT_CPU, pin } from './pin.mjs';
 
 let keysPromise;
 /** One IdP key pair per run. */
@@ -21,6 +22,8 @@ export async function signResponses(users) {
   const notOnOrAfter = Date.now() + ASSERTION_LIFETIME_MS;
   const workers = Math.max(1, Math.min(os.availableParallelism(), Math.ceil(users.length / 50)));
   const per = Math.ceil(users.length / workers);
+  // Signing uses every core; the load generator is pinned to one again afterwards.
+  pin(process.pid, ALL_CPUS());
   const parts = await Promise.all(
     Array.from({ length: workers }, (_, w) => {
       const slice = users.slice(w * per, (w + 1) * per);
@@ -31,5 +34,6 @@ export async function signResponses(users) {
       });
     }),
   );
+  pin(process.pid, CLIENT_CPU);
   return parts.flat();
 }

@@ -42,8 +42,8 @@ export function formatMemory(result) {
   if (result.skipped) return `### 4. Memory\n\nSkipped: ${result.skipped}.`;
   const lines = [];
   lines.push(`### 4. Memory (in process, SQLite store, ${fmtInt(result.sizes.users)} distinct users, simulated clock at one login per ${result.intervalMs} ms; after two full GCs)`, '');
-  lines.push('| logins | RSS MiB | heap used MiB | external MiB | seconds |', '|---:|---:|---:|---:|---:|');
-  for (const c of result.checkpoints) lines.push(`| ${fmtInt(c.logins)} | ${fmt(mib(c.rss), 1)} | ${fmt(mib(c.heapUsed), 1)} | ${fmt(mib(c.external), 1)} | ${fmt(c.seconds, 1)} |`);
+  lines.push('| logins | RSS MiB | of which anonymous / file-backed | V8 heap used / committed MiB | external MiB | seconds |', '|---:|---:|---:|---:|---:|---:|');
+  for (const c of result.checkpoints) lines.push(`| ${fmtInt(c.logins)} | ${fmt(mib(c.rss), 1)} | ${fmt(mib(c.anonymous), 1)} / ${fmt(mib(c.file), 1)} | ${fmt(mib(c.heapUsed), 1)} / ${fmt(mib(c.heapTotal), 1)} | ${fmt(mib(c.external), 1)} | ${fmt(c.seconds, 1)} |`);
   const first = result.checkpoints[0].logins;
   const last = result.checkpoints.at(-1).logins;
   lines.push('', `RSS ratio ${fmtInt(last)}/${fmtInt(first)}: **${fmt(result.rssRatio)}** (heap ${fmt(result.heapRatio)}); from ${fmtInt(result.steady)} (caches at their steady size) to ${fmtInt(last)}: RSS ${fmt(result.steadyRssRatio)}, heap ${fmt(result.steadyHeapRatio)}. ${fmtInt(result.users)} users in the store.`);

@@ -5,12 +5,15 @@ import { startServer } from '../lib/child.mjs';
 import { FORM, runLoad, samlPostBody, send } from '../lib/load.mjs';
 import { idpKeys, signResponses } from '../lib/sign.mjs';
 import { freshStore, loginVariants, wanted } from '../lib/variants.mjs';
+import { sideBySide } from '../lib/interleave.mjs';
+import { range } from './login.mjs';
 import http from 'node:http';
 
 export const REQUESTS_TARGET = 0.95;
 
+/** Per generation and variant: a fresh server, a warm-up, then `rounds` interleaved bursts of `burst` requests. */
 export function requestSizes(quick) {
-  return quick ? { sessions: 16, warmup: 1000, measured: 6000, rounds: 1, concurrency: 16 } : { sessions: 16, warmup: 2000, measured: 20000, rounds: 2, concurrency: 16 };
+  return quick ? { sessions: 16, generations: 1, warmup: 1000, burst: 2000, rounds: 4, concurrency: 16 } : { sessions: 16, generations: 3, warmup: 2000, burst: 2000, rounds: 4, concurrency: 16 };
 }
 
 function requestVariants() {
@@ -31,46 +34,21 @@ export async function runRequests(ctx) {
   // The first `sessions` responses of the login set are first logins of distinct users.
   const responses = ctx.responses?.slice(0, sizes.sessions) ?? (await signResponses(Array.from({ length: sizes.sessions }, (_, i) => benchUser(i))));
   const variants = requestVariants().filter(wanted);
-  const runs = new Map(variants.map((v) => [v.id, []]));
-
-  for (let round = 1; round <= sizes.rounds; round++) {
-    for (const v of variants) {
-      const store = v.kind === 'jit' ? await freshStore(v.store, `req${v.id.replace('-', '')}`) : undefined;
-      const server = await startServer({ kind: v.kind, idpCert: keys.certificate, store: store?.spec, roles: APP_ROLES, userCache: v.userCache }, `requests-${v.id}`);
-      try {
-        const cookies = await signIn(server.port, responses);
-        const request = (i) => ({ method: 'GET', path: '/me', headers: { cookie: cookies[i % cookies.length], accept: 'application/json' } });
-        const expect = (status) => status === 200;
-        const warm = await runLoad({ port: server.port, request, from: 0, count: sizes.warmup, concurrency: sizes.concurrency, expect });
-        if (warm.errors) throw new Error(`${v.label}: ${warm.firstError}`);
-        const cpu0 = await server.cpuSeconds();
-        const r = await runLoad({ port: server.port, request, from: sizes.warmup, count: sizes.measured, concurrency: sizes.concurrency, expect });
-        const cpu1 = await server.cpuSeconds();
-        if (r.errors) throw new Error(`${v.label}: ${r.errors} requests failed: ${r.firstError}`);
-        r.serverCpuUs = ((cpu1 - cpu0) * 1e6) / sizes.measured;
-        runs.get(v.id).push(r);
-        log(`  round ${round} ${v.label}: ${fmtInt(r.rps)} req/s, p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, server CPU ${fmt(r.serverCpuUs, 0)} µs/req, client CPU ${fmt(r.clientCpu * 100, 0)} %`);
-      } finally {
-        await server.stop();
-        await store?.cleanup();
-      }
-    }
-  }
-  const a = runs.get('A');
-  const summary = variants.map((v) => {
-    const rs = runs.get(v.id);
-    const mean = (key) => rs.reduce((s, r) => s + r[key], 0) / rs.length;
-    return {
-      ...v,
-      rps: mean('rps'),
-      p50: mean('p50'),
-      p99: mean('p99'),
-      serverCpuUs: mean('serverCpuUs'),
-      clientCpu: mean('clientCpu'),
-      ratio: rs.reduce((sum, r, i) => sum + r.rps / a[i].rps, 0) / rs.length,
-      cpuRatio: a.reduce((s, r) => s + r.serverCpuUs, 0) / a.length / mean('serverCpuUs'),
-    };
+  const expect = (status) => status === 200;
+  const start = async (v, g) => {
+    const store = v.kind === 'jit' ? await freshStore(v.store, `req${v.id.replace('-', '')}`) : undefined;
+    const server = await startServer({ kind: v.kind, idpCert: keys.certificate, store: store?.spec, roles: APP_ROLES, userCache: v.userCache }, `requests-${v.id}-${g}`);
+    const cookies = await signIn(server.port, responses);
+    const request = (i) => ({ method: 'GET', path: '/me', headers: { cookie: cookies[i % cookies.length], accept: 'application/json' } });
+    const warm = await runLoad({ port: server.port, request, from: 0, count: sizes.warmup, concurrency: sizes.concurrency, expect });
+    if (warm.errors) throw new Error(`${v.label}: ${warm.firstError}`);
+    return { server, request, expect, next: sizes.warmup, cleanup: () => store?.cleanup() };
+  };
+  const summary = await sideBySide({
+    variants, baseline: 'A', generations: Number(process.env.BENCH_GENERATIONS ?? sizes.generations), start, rounds: sizes.rounds, burst: sizes.burst, concurrency: sizes.concurrency,
+    onGeneration: (g, m) => log(`  generation ${g + 1}: ${variants.map((v) => `${v.id} ${fmtInt(m[v.id].rps)}/s (${fmt(m[v.id].serverCpuMs * 1000, 0)} µs CPU)`).join(', ')}`),
   });
+  for (const s of summary) s.serverCpuUs = s.serverCpuMs * 1000;
   const result = { sizes, summary };
   ctx.results.requests = result;
   return result;
@@ -92,9 +70,9 @@ async function signIn(port, responses) {
 
 export function formatRequests({ sizes, summary }) {
   const lines = [];
-  lines.push(`### 2. Authenticated requests (GET /me, ${sizes.sessions} sessions, ${fmtInt(sizes.measured)} measured requests per variant, concurrency ${sizes.concurrency}, ${sizes.rounds} round(s))`, '');
-  lines.push('| variant | req/s | p50 ms | p99 ms | server CPU µs/req | throughput ratio vs A | CPU-cost ratio A/x | client CPU |');
+  lines.push(`### 2. Authenticated requests (GET /me, ${sizes.sessions} sessions; ${sizes.generations} generation(s) of fresh servers; in each, after ${fmtInt(sizes.warmup)} warm-up requests, ${fmtInt(sizes.rounds * sizes.burst)} per variant in ${sizes.rounds} interleaved bursts of ${fmtInt(sizes.burst)}, concurrency ${sizes.concurrency}; medians over generations)`, '');
+  lines.push('| variant | req/s | p50 ms | p99 ms | server CPU µs/req | throughput ratio vs A (range over generations) | CPU-cost ratio A/x | client CPU |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const s of summary) lines.push(`| ${s.label} | ${fmtInt(s.rps)} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.serverCpuUs, 0)} | ${s.id === 'A' ? '1' : fmt(s.ratio)} | ${s.id === 'A' ? '1' : fmt(s.cpuRatio)} | ${fmt(s.clientCpu * 100, 0)} % |`);
+  for (const s of summary) lines.push(`| ${s.label} | ${fmtInt(s.rps)} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.serverCpuUs, 0)} | ${s.id === 'A' ? '1' : `${fmt(s.ratio)} (${range(s.ratios)})`} | ${s.id === 'A' ? '1' : fmt(s.cpuRatio)} | ${fmt(s.clientCpu * 100, 0)} % |`);
   return lines.join('\n');
 }

@@ -1,8 +1,9 @@
 // 3. Scale: login latency with 1,000 vs 1,000,000 users in SQLite and PostgreSQL (seeded in bulk
 // SQL, reused across runs), and for a user in 5 vs 500 groups (every-login sync, each group mapped
 // to an existing role). Logins one at a time (concurrency 1): latency without queueing.
-// SQLite runs twice per size: with the database file evicted from the OS page cache first
-// ("cold": dd iflag=nocache) and read into it first ("warm").
+// Each backend runs twice per size: with the database files evicted from the OS page cache first
+// ("cold": dd iflag=nocache) and read into it first ("warm") — for PostgreSQL when its files are
+// local and readable, else as found.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync, fork } from 'node:child_process';
@@ -12,7 +13,7 @@ import { claimsOf } from '../lib/claims.mjs';
 import { FORM, runLoad, samlPostBody } from '../lib/load.mjs';
 import { idpKeys, signResponses } from '../lib/sign.mjs';
 import { seededPostgres, seededSqlite } from '../lib/seed.mjs';
-import { pgUrl, sqlAvailable } from '../lib/sql.mjs';
+import { pgUrl, sqlAvailable, withPg } from '../lib/sql.mjs';
 import { freshStore } from '../lib/variants.mjs';
 
 export const SCALE_TARGET = 1.2;
@@ -43,19 +44,47 @@ function sampleUsers(users, count, seed) {
 
 const groupNames = (n) => Array.from({ length: n }, (_, g) => `grp-${String(g + 1).padStart(3, '0')}`);
 
-/** Puts a SQLite file in the OS page cache ('warm') or evicts it ('cold'); false when this system cannot. */
-function setCacheState(filename, state) {
+/**
+ * Puts database files in the OS page cache ('warm': read through once) or evicts them ('cold':
+ * dd iflag=nocache, which asks the kernel to drop that file's cached pages); false when this system
+ * cannot (no dd, files not readable, a remote PostgreSQL).
+ */
+function setCacheState(files, state) {
   try {
-    if (state === 'cold') execFileSync('dd', [`if=${filename}`, 'iflag=nocache', 'count=0', 'status=none']);
-    else {
-      const fd = fs.openSync(filename, 'r');
-      const buf = Buffer.allocUnsafe(8 << 20);
-      while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
-      fs.closeSync(fd);
+    for (const file of files) {
+      if (state === 'cold') execFileSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none']);
+      else {
+        const fd = fs.openSync(file, 'r');
+        const buf = Buffer.allocUnsafe(8 << 20);
+        while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
+        fs.closeSync(fd);
+      }
     }
-    return true;
+    return files.length > 0;
   } catch {
     return false;
+  }
+}
+
+/** The files of a SQLite database. */
+const sqliteFiles = (filename) => [filename, `${filename}-wal`].filter((f) => fs.existsSync(f));
+
+/** The data files of every table and index of a PostgreSQL store (local server, readable files), or []. */
+async function postgresFiles(url, prefix) {
+  try {
+    return await withPg(url, async (c) => {
+      const dir = (await c.query(`select current_setting('data_directory') as d`)).rows[0].d;
+      const rels = await c.query(`select pg_relation_filepath(oid) as f from pg_class where relname like $1 and relkind in ('r', 'i', 't')`, [`${prefix.replace(/_/g, '\\_')}%`]);
+      const files = [];
+      for (const { f } of rels.rows) {
+        if (!f) continue;
+        const base = path.join(dir, f);
+        for (const name of fs.readdirSync(path.dirname(base))) if (name === path.basename(base) || name.startsWith(`${path.basename(base)}.`)) files.push(path.join(path.dirname(base), name));
+      }
+      return files;
+    });
+  } catch {
+    return [];
   }
 }
 
@@ -91,16 +120,21 @@ export async function runScale(ctx) {
     claims[users] = await claimsOf(signed[users], keys.certificate);
   }
 
+  for (const db of Object.values(dbs)) {
+    db.files = db.spec.type === 'sqlite' ? async () => sqliteFiles(db.spec.filename) : () => postgresFiles(db.spec.url, db.spec.prefix);
+  }
   const rows = [];
   for (const b of backends) {
-    const states = b.type === 'sqlite' ? ['cold', 'warm'] : ['as found'];
+    // The OS page cache holding the database files or not; PostgreSQL's shared_buffers stay as they are.
+    const canSet = (await dbs[`${b.type}-${LARGE}`].files()).length > 0;
+    const states = canSet ? ['cold', 'warm'] : ['as found'];
     for (const state of states) {
       const runs = { [SMALL]: [], [LARGE]: [] };
       let stateOk = true;
       for (let round = 1; round <= sizes.rounds && stateOk; round++) {
         for (const users of [SMALL, LARGE]) {
           const spec = dbs[`${b.type}-${users}`].spec;
-          if (b.type === 'sqlite' && !setCacheState(spec.filename, state)) stateOk = false;
+          if (state !== 'as found' && !setCacheState(await dbs[`${b.type}-${users}`].files(), state)) stateOk = false;
           if (!stateOk) break;
           const r = await loginLatency({ keys, spec, responses: signed[users], sizes, name: `scale-${b.type}-${users}` });
           runs[users].push(r);
@@ -115,11 +149,11 @@ export async function runScale(ctx) {
       const pick = (rs) => ({ p50: avg(rs, 'p50'), p99: avg(rs, 'p99'), mean: avg(rs, 'mean') });
       rows.push({ kind: 'users', backend: b.label, state, small: pick(runs[SMALL]), large: pick(runs[LARGE]) });
     }
-    // Provisioning alone, on the seeded databases as the login runs left them (SQLite: warm).
+    // Provisioning alone, on the seeded databases with their files in the page cache.
     const prov = {};
     for (const users of [SMALL, LARGE]) {
       const spec = dbs[`${b.type}-${users}`].spec;
-      if (b.type === 'sqlite') setCacheState(spec.filename, 'warm');
+      if (canSet) setCacheState(await dbs[`${b.type}-${users}`].files(), 'warm');
       prov[users] = await provisionTiming({ spec, claims: claims[users], warmup: sizes.warmup, roles: APP_ROLES, provisioning: { createUsers: true, sync: 'every-login' } });
     }
     for (const row of rows.filter((r) => r.backend === b.label)) Object.assign(row, { provSmall: prov[SMALL], provLarge: prov[LARGE] });
