@@ -48,3 +48,27 @@ describe('memoryCache', () => {
     expect(await cache.add('c', '1', 100)).toBe(true);
   });
 });
+
+describe('memoryCache memory and lock-out', () => {
+  it('drops expired keys as new ones arrive, so its size follows the live keys', async () => {
+    let now = 0;
+    const cache = memoryCache({ now: () => now });
+    for (let i = 0; i < 1000; i++) {
+      await cache.add(`a${i}`, '1', 100);
+      now += 1;
+    }
+    const sizeOf = async () => {
+      let live = 0;
+      for (let i = 0; i < 1000; i++) if ((await cache.get(`a${i}`)) !== null) live++;
+      return live;
+    };
+    expect(await sizeOf()).toBeLessThanOrEqual(100);
+  });
+
+  it("with whenFull 'evict-oldest', a flood of new keys pushes out the oldest instead of refusing (login starts cannot lock everyone out)", async () => {
+    const cache = memoryCache({ max: 3, whenFull: 'evict-oldest' });
+    for (const key of ['r1', 'r2', 'r3', 'r4']) expect(await cache.add(key, '1', 60_000)).toBe(true);
+    expect(await cache.get('r1')).toBeNull();
+    expect(await cache.get('r4')).toBe('1');
+  });
+});

@@ -26,6 +26,13 @@ export interface MemoryCacheOptions {
    * @default 100000
    */
   max?: number;
+  /**
+   * When every key is live and the cache is full: `'refuse'` (503 — right for a replay cache, which
+   * must not forget an assertion it accepted) or `'evict-oldest'` (right for a request cache, so
+   * that anonymous login starts cannot lock everyone out by filling it).
+   * @default 'refuse'
+   */
+  whenFull?: 'refuse' | 'evict-oldest';
   /** The clock, for tests. @default Date.now */
   now?: () => number;
 }
@@ -39,6 +46,7 @@ export interface MemoryCacheOptions {
 export function memoryCache(options: MemoryCacheOptions = {}): SsoCache {
   const max = options.max ?? 100_000;
   const now = options.now ?? Date.now;
+  const whenFull = options.whenFull ?? 'refuse';
   const entries = new Map<string, { value: string; expiresAt: number }>();
 
   function live(key: string): { value: string; expiresAt: number } | undefined {
@@ -50,6 +58,15 @@ export function memoryCache(options: MemoryCacheOptions = {}): SsoCache {
     return entry;
   }
 
+  /** Drops expired keys from the oldest end (keys of one cache mostly share one lifetime), so memory follows the live keys. */
+  function sweep(): void {
+    const t = now();
+    for (const [key, entry] of entries) {
+      if (entry.expiresAt > t) break;
+      entries.delete(key);
+    }
+  }
+
   function prune(): void {
     const t = now();
     for (const [key, entry] of entries) if (entry.expiresAt <= t) entries.delete(key);
@@ -58,7 +75,9 @@ export function memoryCache(options: MemoryCacheOptions = {}): SsoCache {
   return {
     async add(key, value, ttlMs) {
       if (live(key)) return false;
+      sweep();
       if (entries.size >= max) prune();
+      if (entries.size >= max && whenFull === 'evict-oldest') entries.delete(entries.keys().next().value as string);
       if (entries.size >= max) {
         throw new JitSsoError('ERR_JIT_SSO_STORE_UNAVAILABLE', { details: { reason: 'memory cache full', max } });
       }

@@ -49,7 +49,8 @@ export function samlProvider(options: SamlProviderOptions): SsoProvider {
 }
 
 function mountSaml(o: ResolvedSamlOptions, { provisioner }: ProviderMountContext): ProviderRuntime {
-  const requestCache = o.requestCache ?? memoryCache();
+  // A flood of anonymous login starts must not lock everyone out: the oldest pending request goes.
+  const requestCache = o.requestCache ?? memoryCache({ whenFull: 'evict-oldest' });
   const replayCache = o.replayCache ?? memoryCache();
   const config = samlConfig(o, requestCache);
   const saml = new SAML(config);
