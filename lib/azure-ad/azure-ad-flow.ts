@@ -4,6 +4,7 @@
  * login, a strict callback shape — and turns its string failures into jit-sso refusals.
  * @module
  */
+import { bindReturnTo } from '../internal/pending-logins.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { Strategy, StrategyCreated } from 'passport';
@@ -20,7 +21,6 @@ export const LOGIN_OPTION = 'jitSsoAzureAdLogin';
 /** passport-azure-ad puts `CUSTOM` and 32 random characters before a custom state. */
 const CUSTOM_STATE_PREFIX = 'CUSTOM';
 const CUSTOM_STATE_OFFSET = 38;
-const RETURN_TO = Symbol('jit-sso.azure-ad.returnTo');
 
 /** Parameters an authorization-code response may carry; `id_token` and tokens never (no hybrid or implicit flow). */
 const CALLBACK_PARAMS = new Set(['code', 'state', 'error', 'error_description', 'error_uri', 'session_state', 'iss', 'client_info']);
@@ -28,11 +28,7 @@ const CALLBACK_PARAMS = new Set(['code', 'state', 'error', 'error_description', 
 /** passport-azure-ad failures that mean Entra (metadata, keys) could not be reached, not that it said no. */
 const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|EHOSTUNREACH|socket hang up|Cannot get AAD|failed to load metadata|certificate|self[- ]signed/i;
 
-/** The `returnTo` the callback's state was bound to (set on the request once the state matched). */
-export function boundReturnTo(req: Request): string | undefined {
-  const value = (req as unknown as Record<symbol, unknown>)[RETURN_TO];
-  return typeof value === 'string' ? value : undefined;
-}
+export { boundReturnTo } from '../internal/pending-logins.js';
 
 interface FlowContext {
   o: ResolvedAzureAdOptions;
@@ -109,7 +105,7 @@ async function finishLogin(ctx: FlowContext, actions: StrategyActions, req: Requ
     if (Date.now() - pending.startedAt > o.loginTimeoutMs) throw azureAdRefusal('login took too long');
     if (typeof pending.codeVerifier !== 'string' || !pending.codeVerifier) throw azureAdRefusal('PKCE code_verifier missing from the session');
     codeVerifier = pending.codeVerifier;
-    Object.defineProperty(req, RETURN_TO, { value: pending.returnTo, configurable: true });
+    bindReturnTo(req, pending.returnTo);
   } catch (err) {
     return actions.fail(err);
   }

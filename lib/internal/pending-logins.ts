@@ -59,3 +59,16 @@ export function pendingLogins<T extends { startedAt: number }, K extends keyof T
     },
   };
 }
+
+const RETURN_TO = Symbol('jit-sso.boundReturnTo');
+
+/** Attaches to the request the `returnTo` a callback's state was bound to, once the state matched. */
+export function bindReturnTo(req: Request, returnTo: string): void {
+  Object.defineProperty(req, RETURN_TO, { value: returnTo, configurable: true });
+}
+
+/** The `returnTo` the callback's state was bound to (set on the request once the state matched). */
+export function boundReturnTo(req: Request): string | undefined {
+  const value = (req as unknown as Record<symbol, unknown>)[RETURN_TO];
+  return typeof value === 'string' ? value : undefined;
+}

@@ -4,6 +4,7 @@
  * jit-sso's checks, userinfo, group overage, provisioning).
  * @module
  */
+import { bindReturnTo } from '../../internal/pending-logins.js';
 import type { Request } from 'express';
 import type { Strategy, StrategyCreated } from 'passport';
 import { isJitSsoError, JitSsoError } from '../../errors.js';
@@ -22,13 +23,8 @@ import { rememberLogin, takeLogin, type PendingLogin } from './oidc-session.js';
 /** The Passport `authenticate` option that makes the strategy start a login rather than finish one. */
 export const LOGIN_OPTION = 'jitSsoOidcLogin';
 
-const RETURN_TO = Symbol('jit-sso.oidc.returnTo');
 
-/** The `returnTo` the callback's state was bound to (set on the request once the state matched). */
-export function boundReturnTo(req: Request): string | undefined {
-  const value = (req as unknown as Record<symbol, unknown>)[RETURN_TO];
-  return typeof value === 'string' ? value : undefined;
-}
+export { boundReturnTo } from '../../internal/pending-logins.js';
 
 interface FlowContext {
   o: ResolvedOidcOptions;
@@ -101,7 +97,7 @@ async function finishLogin(ctx: FlowContext, req: Request): Promise<Verdict> {
     if (Date.now() - pending.startedAt > o.loginTimeoutMs) throw oidcRefusal('login took too long');
     if (typeof pending.codeVerifier !== 'string' || !pending.codeVerifier) throw oidcRefusal('PKCE code_verifier missing from the session');
     if (typeof pending.nonce !== 'string' || !pending.nonce) throw oidcRefusal('nonce missing from the session');
-    Object.defineProperty(req, RETURN_TO, { value: pending.returnTo, configurable: true });
+    bindReturnTo(req, pending.returnTo);
 
     const idp = await ctx.ready();
     const claims = await exchange(ctx, idp, params, pending);
