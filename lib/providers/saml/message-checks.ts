@@ -35,18 +35,24 @@ export function samlRefusal(reason: string): JitSsoError {
   return new JitSsoError('ERR_JIT_SSO_AUTHENTICATION_FAILED', { details: { reason } });
 }
 
+/** A decoded message that passed the prechecks, with its parsed root so that later checks need not parse it again. */
+export interface PrecheckedMessage {
+  xml: string;
+  root: Element;
+}
+
 /**
  * Decodes a POST-binding message and refuses what no honest IdP sends: a DOCTYPE or entity
  * declaration (entity expansion), XML comments (the comment-in-NameID truncation attack), and
  * SHA-1 signature or digest algorithms.
  */
-export function precheckPostMessage(base64: unknown): string {
+export function precheckPostMessage(base64: unknown): PrecheckedMessage {
   if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/=\r\n]+$/.test(base64)) throw samlRefusal('message is not base64');
   return precheckXml(Buffer.from(base64, 'base64').toString('utf8'));
 }
 
 /** Inflates a redirect-binding message with an output limit (a deflate bomb is refused), then prechecks it. */
-export function precheckRedirectMessage(base64: unknown, maxBytes: number): string {
+export function precheckRedirectMessage(base64: unknown, maxBytes: number): PrecheckedMessage {
   if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/=]+$/.test(base64)) throw samlRefusal('message is not base64');
   let xml: string;
   try {
@@ -57,22 +63,21 @@ export function precheckRedirectMessage(base64: unknown, maxBytes: number): stri
   return precheckXml(xml);
 }
 
-function precheckXml(xml: string): string {
+function precheckXml(xml: string): PrecheckedMessage {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw samlRefusal('DOCTYPE or entity declaration in message');
   if (xml.includes('<!--')) throw samlRefusal('XML comment in message');
   // On the parsed document, so that character references (sha&#49;) cannot hide an algorithm.
-  const doc = parse(xml);
+  const root = parse(xml);
   for (const [name, allowed] of [['SignatureMethod', SIGNATURE_ALGORITHMS], ['DigestMethod', DIGEST_ALGORITHMS]] as const) {
-    for (const el of Array.from(doc.getElementsByTagNameNS(XMLDSIG, name))) {
+    for (const el of Array.from(root.getElementsByTagNameNS(XMLDSIG, name))) {
       if (!allowed.has(el.getAttribute('Algorithm') ?? '')) throw samlRefusal('SHA-1 signature or digest, or an algorithm not allowed');
     }
   }
-  return xml;
+  return { xml, root };
 }
 
-/** Checks a verified LogoutResponse: its Issuer and status; returns its InResponseTo. */
-export function checkLogoutResponse(xml: string, idpIssuer: string): string {
-  const root = parse(xml);
+/** Checks a verified LogoutResponse (the prechecked message node-saml has just verified): its Issuer and status; returns its InResponseTo. */
+export function checkLogoutResponse({ root }: PrecheckedMessage, idpIssuer: string): string {
   if (root.localName !== 'LogoutResponse' || root.namespaceURI !== SAML_PROTOCOL) throw samlRefusal('not a LogoutResponse');
   const issuer = first(root, 'Issuer');
   if (!issuer || text(issuer) !== idpIssuer) throw samlRefusal('LogoutResponse Issuer is not the IdP');
@@ -106,16 +111,20 @@ export interface CheckedAssertion {
 }
 
 /**
- * Checks a response node-saml has verified. `responseXml` is the whole response (its root is
- * signature-covered when responses must be signed); `assertionXml` is the verified assertion.
+ * Checks a response node-saml has verified. `responseXml` is the whole response as posted (its root
+ * is signature-covered when responses must be signed) and `prechecked` the same message as the
+ * prechecks parsed it: its document is reused when it is the same text, so the response is parsed
+ * once. `assertionXml` is the verified assertion node-saml returns; it is always parsed on its own —
+ * reading the assertion out of the posted document instead would reopen signature wrapping.
  */
 export function checkVerifiedAssertion(
   responseXml: string,
   assertionXml: string,
   config: AssertionCheckConfig,
   nowMs: number,
+  prechecked?: PrecheckedMessage,
 ): CheckedAssertion {
-  const response = parse(responseXml);
+  const response = prechecked?.xml === responseXml ? prechecked.root : parse(responseXml);
   if (response.getAttribute('Destination') !== config.callbackUrl) throw samlRefusal('Destination is not the ACS URL');
   // node-saml ignores the top-level status when a signed assertion is present.
   const status = firstIn(response, SAML_PROTOCOL, 'Status');
@@ -174,8 +183,7 @@ function assertionProfile(
  * shows what a login would do with a captured response. Never use it to sign anyone in.
  */
 export function readUnverifiedProfile(xml: string): Record<string, string | string[]> {
-  precheckXml(xml);
-  const root = parse(xml);
+  const { root } = precheckXml(xml);
   const assertion = root.localName === 'Assertion' ? root : all(root, 'Assertion')[0];
   if (!assertion) throw samlRefusal('no Assertion in the message (encrypted assertions cannot be explained)');
   const issuer = first(assertion, 'Issuer');

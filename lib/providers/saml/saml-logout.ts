@@ -34,9 +34,9 @@ export async function validateLogoutMessage(ctx: LogoutContext, req: Request): P
     return { profile, relay: body };
   }
   if (req.method === 'POST' && typeof body.SAMLResponse === 'string') {
-    const xml = precheckPostMessage(body.SAMLResponse);
+    const message = precheckPostMessage(body.SAMLResponse);
     await ctx.logoutResponses.validatePostResponseAsync(body as Record<string, string>);
-    const inResponseTo = checkLogoutResponse(xml, ctx.idpIssuer);
+    const inResponseTo = checkLogoutResponse(message, ctx.idpIssuer);
     if ((await ctx.requestCache.take(`saml-request:${ctx.provider}:${inResponseTo}`)) === null) {
       throw samlRefusal('LogoutResponse InResponseTo is unknown');
     }
