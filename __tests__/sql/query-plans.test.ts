@@ -4,6 +4,7 @@ import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
 import { join } from 'node:path';
 import { SqlUserStore } from '../../lib/sql/index.js';
 import * as q from '../../lib/sql/queries.js';
+import { codecFor } from '../../lib/sql/rows.js';
 import { TablePrefixPlugin, type Database as Tables } from '../../lib/sql/schema.js';
 import { newUser } from '../../lib/testing/conformance/fixtures.js';
 import { useTempDir } from './databases.js';
@@ -11,12 +12,15 @@ import { useTempDir } from './databases.js';
 interface PlanRow {
   detail: string;
 }
+interface OpRow {
+  opcode: string;
+}
 
 describe('SqlUserStore query plans on SQLite', () => {
   const dir = useTempDir();
 
-  /** The statements the store's read `run` sends, each with SQLite's plan for it. */
-  async function plansOf(run: (db: Kysely<Tables>) => Promise<unknown>): Promise<{ sql: string; plan: string[] }[]> {
+  /** The statements the store's `run` sends, each with SQLite's plan for it and the opcodes of its program. */
+  async function plansOf(run: (db: Kysely<Tables>) => Promise<unknown>): Promise<{ sql: string; plan: string[]; ops: string[] }[]> {
     const filename = join(dir(), `plans-${Math.random().toString(36).slice(2)}.sqlite`);
     const store = await SqlUserStore.open({ dialect: 'sqlite', filename });
     await store.createRole('Admin');
@@ -31,37 +35,65 @@ describe('SqlUserStore query plans on SQLite', () => {
     });
     try {
       await run(db);
+      const explain = <T>(prefix: string, query: CompiledQuery) => sqlite.prepare(`${prefix} ${query.sql}`).all(...(query.parameters as unknown[])) as T[];
       return sent.map((query) => ({
         sql: query.sql,
-        plan: (sqlite.prepare(`explain query plan ${query.sql}`).all(...(query.parameters as unknown[])) as PlanRow[]).map((r) => r.detail),
+        plan: explain<PlanRow>('explain query plan', query).map((r) => r.detail),
+        ops: explain<OpRow>('explain', query).map((r) => r.opcode),
       }));
     } finally {
       await db.destroy();
     }
   }
 
-  it('finds a user by identity through the identities key, the users id index and the user_roles key — no table scan', async () => {
-    const plans = await plansOf(async (db) => expect(await q.findByIdentity(db, 'entra', 'plan-ann')).not.toBeNull());
-    expect(plans).toHaveLength(2);
-    const [identityLookup, rolesLookup] = plans;
-    expect(identityLookup!.plan).toEqual([
-      expect.stringMatching(/^SEARCH jit_sso_identities USING (COVERING )?INDEX sqlite_autoindex_jit_sso_identities_1 \(provider=\? AND subject=\?\)$/),
-      expect.stringMatching(/^SEARCH jit_sso_users USING INDEX sqlite_autoindex_jit_sso_users_1 \(id=\?\)$/),
-    ]);
-    expect(rolesLookup!.plan).toEqual(
+  it('finds a user and its roles by identity in one statement, through the identities key, the users id index and the user_roles key — no table scan', async () => {
+    const plans = await plansOf(async (db) => {
+      const user = await q.findByIdentity({ db, dialect: 'sqlite' }, 'entra', 'plan-ann');
+      expect(user?.roles).toEqual([{ role: 'Admin', source: 'manual' }]);
+    });
+    expect(plans).toHaveLength(1);
+    const plan = plans[0]!.plan;
+    expect(plan).toEqual(
       expect.arrayContaining([
+        expect.stringMatching(/^SEARCH jit_sso_identities USING (COVERING )?INDEX sqlite_autoindex_jit_sso_identities_1 \(provider=\? AND subject=\?\)$/),
+        expect.stringMatching(/^SEARCH jit_sso_users USING INDEX sqlite_autoindex_jit_sso_users_1 \(id=\?\)$/),
         expect.stringMatching(/^SEARCH jit_sso_user_roles USING (COVERING )?INDEX sqlite_autoindex_jit_sso_user_roles_1 \(user_id=\?\)$/),
         expect.stringMatching(/^SEARCH jit_sso_roles USING INTEGER PRIMARY KEY \(rowid=\?\)$/),
       ]),
     );
+    expect(plan.filter((step) => step.startsWith('SCAN'))).toEqual([]);
+  });
+
+  it('writes a login that changes nothing but lastLoginAt in one UPDATE that rewrites no index entry', async () => {
+    const ctx = (db: Kysely<Tables>) => ({ db, dialect: 'sqlite' as const, codec: codecFor('sqlite') });
+    const plans = await plansOf(async (db) => {
+      const user = await q.findByIdentity(ctx(db), 'entra', 'plan-ann');
+      const updated = await q.patchUser(ctx(db), user!.id, { lastLoginAt: new Date('2024-06-01T08:30:00.000Z') });
+      expect([updated?.lastLoginAt?.toISOString(), updated?.roles]).toEqual(['2024-06-01T08:30:00.000Z', user!.roles]);
+    });
+    const writes = plans.slice(1);
+    expect(writes.map((w) => w.sql)).toEqual([expect.stringMatching(/^update "jit_sso_users" set "updated_at" = \?, "last_login_at" = \? where/)]);
+    expect(writes[0]!.ops).not.toContain('IdxDelete');
+  });
+
+  it('sets only the columns a profile change touches: a new email rewrites the email index, not the username index', async () => {
+    const ctx = (db: Kysely<Tables>) => ({ db, dialect: 'sqlite' as const, codec: codecFor('sqlite') });
+    const plans = await plansOf(async (db) => {
+      const user = await q.findByIdentity(ctx(db), 'entra', 'plan-ann');
+      const updated = await q.patchUser(ctx(db), user!.id, { email: 'Ann.New@Contoso.com', username: user!.username, fields: {} });
+      expect(updated?.email).toBe('Ann.New@Contoso.com');
+    });
+    const update = plans.find((p) => p.sql.startsWith('update'))!;
+    expect(update.sql).toMatch(/^update "jit_sso_users" set "email" = \?, "email_key" = \?, "search_text" = \?, "updated_at" = \? where/);
+    expect(update.ops.filter((op) => op === 'IdxDelete')).toHaveLength(1);
   });
 
   it('answers every lookup of a login and of linking through an index: by id, username, email, role names', async () => {
     const plans = await plansOf(async (db) => {
-      await q.findById(db, 'id');
-      await q.findByUsername(db, 'alice', 'contoso.com');
-      await q.findByUsername(db, 'alice');
-      await q.findByEmail(db, 'alice@contoso.com');
+      await q.findById({ db, dialect: 'sqlite' }, 'id');
+      await q.findByUsername({ db, dialect: 'sqlite' }, 'alice', 'contoso.com');
+      await q.findByUsername({ db, dialect: 'sqlite' }, 'alice');
+      await q.findByEmail({ db, dialect: 'sqlite' }, 'alice@contoso.com');
       await q.existingRoles(db, ['Admin', 'Viewer'], false);
       await q.existingRoles(db, ['admin'], true);
       await q.userExists(db, 'id');

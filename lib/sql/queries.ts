@@ -4,11 +4,12 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import { copyFields, fold } from '../internal/memory-state.js';
 import type { ListUsersQuery } from '../store/user-admin.js';
 import type { AuditEvent, AuditQuery, NewUser, RoleAssignment, StoredUser, UserPatch } from '../store/user-store.js';
-import { auditColumns, count, identityConflict, isUniqueViolation, toAuditEvent, toUser, userColumns, valuesOf, type Codec, type RoleRow, type UserValues } from './rows.js';
+import { auditColumns, changedColumns, count, identityConflict, isUniqueViolation, toAuditEvent, toUser, toUserWithRoles, userColumns, valuesOf } from './rows.js';
+import type { Codec, RoleRow, UserRowWithRoles, UserValues } from './rows.js';
 import type { Database, SqlDialect, UsersTable } from './schema.js';
 
 /** What every query needs: where to run, and how the dialect writes values. */
@@ -18,6 +19,9 @@ export interface QueryContext {
   dialect: SqlDialect;
 }
 
+/** What a query that reads users needs: the dialect writes the roles subquery. */
+export type ReadContext = Pick<QueryContext, 'db' | 'dialect'>;
+
 type Db = Kysely<Database>;
 type UserRow = Selectable<UsersTable>;
 
@@ -26,7 +30,7 @@ const CHUNK = 500;
 const chunks = <T>(items: readonly T[]): T[][] =>
   Array.from({ length: Math.ceil(items.length / CHUNK) }, (_, i) => items.slice(i * CHUNK, (i + 1) * CHUNK));
 
-/** The users of `rows` with their roles, read in one more query. */
+/** The users of `rows` with their roles, read in one more query (a page of users: one per chunk). */
 export async function withRoles(db: Db, rows: readonly UserRow[]): Promise<StoredUser[]> {
   if (rows.length === 0) return [];
   const roles = new Map<string, RoleRow[]>();
@@ -40,44 +44,74 @@ export async function withRoles(db: Db, rows: readonly UserRow[]): Promise<Store
       .orderBy('user_roles.source')
       .orderBy('user_roles.provider')
       .execute();
-    for (const row of found) roles.set(row.user_id, [...(roles.get(row.user_id) ?? []), row]);
+    for (const row of found) {
+      const list = roles.get(row.user_id);
+      if (list) list.push(row);
+      else roles.set(row.user_id, [row]);
+    }
   }
   // Array.from, not rows.map: better-sqlite3's arrays come from another realm under Jest's vm, and map keeps it.
   return Array.from(rows, (row) => toUser(row, roles.get(row.id) ?? []));
 }
 
+/**
+ * A user's role assignments as one column (`role_list`, read by {@link toUserWithRoles}): a JSON array
+ * of `[role, source, provider]` in the order of {@link withRoles}. A correlated subquery, so that a
+ * user and its roles are one statement — a SELECT, or the RETURNING of `updateUser`'s UPDATE.
+ */
+function roleList({ db, dialect }: ReadContext) {
+  const item = sql.join([sql.ref('roles.name'), sql.ref('user_roles.source'), sql.ref('user_roles.provider')]);
+  const order = sql.join([sql.ref('user_roles.role_id'), sql.ref('user_roles.source'), sql.ref('user_roles.provider')]);
+  const list =
+    dialect === 'postgres'
+      ? sql<unknown>`coalesce(json_agg(json_build_array(${item}) order by ${order}), '[]')`
+      : sql<unknown>`json_group_array(json_array(${item}) order by ${order})`;
+  return db
+    .selectFrom('user_roles')
+    .innerJoin('roles', 'roles.id', 'user_roles.role_id')
+    .where('user_roles.user_id', '=', sql.ref<string>('users.id'))
+    .select(list.as('list'))
+    .as('role_list');
+}
+
+/** The users table with each row's {@link roleList}. */
+function selectUsers(ctx: ReadContext) {
+  return ctx.db.selectFrom('users').selectAll('users').select(roleList(ctx));
+}
+
 /** The user with this id, or `null`; any string is a valid (maybe unknown) id. */
-export async function findById(db: Db, id: string): Promise<StoredUser | null> {
-  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-  return row ? ((await withRoles(db, [row]))[0] ?? null) : null;
+export async function findById(ctx: ReadContext, id: string): Promise<StoredUser | null> {
+  const row = await selectUsers(ctx).where('id', '=', id).executeTakeFirst();
+  return row ? toUserWithRoles(row) : null;
 }
 
 /** The user linked to `provider` + `subject` (the identities primary key), or `null`. */
-export async function findByIdentity(db: Db, provider: string, subject: string): Promise<StoredUser | null> {
-  const row = await db
+export async function findByIdentity(ctx: ReadContext, provider: string, subject: string): Promise<StoredUser | null> {
+  const row = await ctx.db
     .selectFrom('identities')
     .innerJoin('users', 'users.id', 'identities.user_id')
     .selectAll('users')
+    .select(roleList(ctx))
     .where('identities.provider', '=', provider)
     .where('identities.subject', '=', subject)
     .executeTakeFirst();
-  return row ? ((await withRoles(db, [row]))[0] ?? null) : null;
+  return row ? toUserWithRoles(row) : null;
 }
 
 /** The one user whose folded username (and domain, when given) match; `null` when none or several. */
-export async function findByUsername(db: Db, username: string, domain?: string): Promise<StoredUser | null> {
-  let query = db.selectFrom('users').selectAll().where('username_key', '=', fold(username));
+export async function findByUsername(ctx: ReadContext, username: string, domain?: string): Promise<StoredUser | null> {
+  let query = selectUsers(ctx).where('username_key', '=', fold(username));
   if (domain !== undefined) query = query.where('domain_key', '=', fold(domain));
-  return single(db, await query.limit(2).execute());
+  return single(await query.limit(2).execute());
 }
 
 /** The one user whose folded email matches; `null` when none or several. */
-export async function findByEmail(db: Db, email: string): Promise<StoredUser | null> {
-  return single(db, await db.selectFrom('users').selectAll().where('email_key', '=', fold(email)).limit(2).execute());
+export async function findByEmail(ctx: ReadContext, email: string): Promise<StoredUser | null> {
+  return single(await selectUsers(ctx).where('email_key', '=', fold(email)).limit(2).execute());
 }
 
-async function single(db: Db, rows: UserRow[]): Promise<StoredUser | null> {
-  return rows.length === 1 ? ((await withRoles(db, rows))[0] ?? null) : null;
+function single(rows: readonly UserRowWithRoles[]): StoredUser | null {
+  return rows.length === 1 ? toUserWithRoles(rows[0]!) : null;
 }
 
 /** True when the user exists. */
@@ -127,14 +161,40 @@ export async function insertIdentity(db: Db, userId: string, link: NewUser['iden
   }
 }
 
-/** Applies the patch to the user row (read for update on PostgreSQL); `null` when there is no such user. */
-export async function patchUser({ db, codec, dialect }: QueryContext, id: string, patch: UserPatch): Promise<StoredUser | null> {
-  let read = db.selectFrom('users').selectAll().where('id', '=', id);
-  // Two logins of one person patch the same row; the lock keeps one from losing the other's custom fields.
-  if (dialect === 'postgres') read = read.forUpdate();
-  const row = await read.executeTakeFirst();
-  if (!row) return null;
-  const values = valuesOf(row);
+/**
+ * Applies the patch; resolves the user with its roles, or `null` when there is no such user. One
+ * UPDATE that SETs only the columns that change — SQLite rewrites the index entries of every indexed
+ * column it SETs, changed or not — and returns the user and its roles. A patch of anything but
+ * `lastLoginAt` reads the row first (locked on PostgreSQL) to merge custom fields and derive the
+ * lookup keys; a login that changes nothing else writes without reading.
+ */
+export async function patchUser(ctx: QueryContext, id: string, patch: UserPatch): Promise<StoredUser | null> {
+  const { db, codec, dialect } = ctx;
+  let changed: Updateable<UsersTable> = {};
+  if (Object.entries(patch).some(([key, value]) => key !== 'lastLoginAt' && value !== undefined)) {
+    let read = db.selectFrom('users').selectAll().where('id', '=', id);
+    // Two logins of one person patch the same row; the lock keeps one from losing the other's custom fields.
+    if (dialect === 'postgres') read = read.forUpdate();
+    const row = await read.executeTakeFirst();
+    if (!row) return null;
+    changed = changedColumns(row, applyPatch(valuesOf(row), patch), codec);
+  }
+  const updated = await db
+    .updateTable('users')
+    .set({
+      ...changed,
+      updated_at: codec.date(new Date()),
+      ...(patch.lastLoginAt !== undefined ? { last_login_at: codec.date(new Date(patch.lastLoginAt)) } : {}),
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .returning(roleList(ctx))
+    .executeTakeFirst();
+  return updated ? toUserWithRoles(updated) : null;
+}
+
+/** `values` with `patch` applied: `null` clears, `fields` merge per key (a `null` field is removed). */
+function applyPatch(values: UserValues, patch: UserPatch): UserValues {
   const optional = ['domain', 'email', 'emailVerified', 'displayName', 'firstName', 'lastName'] as const;
   for (const key of optional) {
     const value = patch[key];
@@ -147,17 +207,7 @@ export async function patchUser({ db, codec, dialect }: QueryContext, id: string
     if (value === null) delete values.fields[key];
     else values.fields[key] = Array.isArray(value) ? [...value] : value;
   }
-  const updated = await db
-    .updateTable('users')
-    .set({
-      ...userColumns(values, codec),
-      updated_at: codec.date(new Date()),
-      ...(patch.lastLoginAt !== undefined ? { last_login_at: codec.date(new Date(patch.lastLoginAt)) } : {}),
-    })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return (await withRoles(db, [updated]))[0] ?? null;
+  return values;
 }
 
 /** Assigns the roles of `add` that exist; an assignment already there is left as it is. */

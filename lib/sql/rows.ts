@@ -3,7 +3,7 @@
  * and the errors of both drivers, classified.
  * @module
  */
-import type { Insertable, Selectable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import { JitSsoError } from '../errors.js';
 import { copyFields, fold } from '../internal/memory-state.js';
 import type { AuditChanges, AuditEvent, AuditSubType, IdentityLink, RoleAssignment, RoleSource } from '../store/user-store.js';
@@ -11,6 +11,8 @@ import type { StoredUser, UserProfile, UserStatus } from '../store/user-store.js
 import type { AuditEventsTable, BoolValue, DateValue, SqlDialect, UsersTable } from './schema.js';
 
 type UserRow = Selectable<UsersTable>;
+/** A users row with its role assignments in `role_list`: JSON text (SQLite) or the array pg parsed (PostgreSQL). */
+export type UserRowWithRoles = UserRow & { role_list: unknown };
 type Fields = UserProfile['fields'];
 
 /** How one dialect writes dates and booleans. */
@@ -62,6 +64,16 @@ export function userColumns(values: UserValues, codec: Codec): Omit<Insertable<U
   };
 }
 
+/**
+ * The columns of `values` that differ from the stored `row`, derived ones included: what
+ * `updateUser` SETs. Compared with what is stored, so a lookup key folded differently by an older
+ * version is written again when its user changes.
+ */
+export function changedColumns(row: UserRow, values: UserValues, codec: Codec): Updateable<UsersTable> {
+  const stored = row as unknown as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(userColumns(values, codec)).filter(([column, value]) => stored[column] !== value));
+}
+
 /** The {@link UserValues} of a stored row, for `updateUser` to patch. */
 export function valuesOf(row: UserRow): UserValues {
   return {
@@ -100,9 +112,14 @@ export function toUser(row: UserRow, roles: readonly RoleRow[]): StoredUser {
   return user;
 }
 
+/** A stored user from a row that carries its `role_list`. */
+export function toUserWithRoles(row: UserRowWithRoles): StoredUser {
+  const list = (typeof row.role_list === 'string' ? JSON.parse(row.role_list) : row.role_list) as [string, string, string][];
+  return toUser(row, Array.from(list, ([name, source, provider]) => ({ name, source, provider })));
+}
+
 /** One role assignment as read: the role's name, the source and `''` for no provider. */
 export interface RoleRow {
-  user_id: string;
   name: string;
   source: string;
   provider: string;

@@ -70,8 +70,8 @@ export class SqlUserStore implements UserStore, UserAdmin {
 
   /**
    * Opens the database, loading `better-sqlite3` or `pg` (only the one the connection needs), and
-   * runs pending migrations unless `migrate: false`. SQLite files get WAL, `foreign_keys = ON` and a
-   * 5 s `busy_timeout`.
+   * runs pending migrations unless `migrate: false`. SQLite files get WAL, `foreign_keys = ON`, a
+   * 5 s `busy_timeout`, a 16 MiB page cache and a cache of prepared statements.
    *
    * Rejects `ERR_JIT_SSO_INVALID_OPTIONS` for a wrong option, a missing driver (naming the package to
    * install) or a SQLite file that cannot be opened; `ERR_JIT_SSO_STORE_UNAVAILABLE` when a
@@ -130,34 +130,41 @@ export class SqlUserStore implements UserStore, UserAdmin {
 
   /** The user linked to `provider` + `subject`, with its roles; `null` when none. */
   async findUserByIdentity(link: Pick<IdentityLink, 'provider' | 'subject'>): Promise<StoredUser | null> {
-    return q.findByIdentity(this.#db(), link.provider, link.subject);
+    return q.findByIdentity(this.#ctx(this.#db()), link.provider, link.subject);
   }
 
   /** The user with this id, with its roles; `null` when none (ids of any shape are just unknown). */
   async findUserById(id: string): Promise<StoredUser | null> {
-    return typeof id === 'string' ? q.findById(this.#db(), id) : null;
+    return typeof id === 'string' ? q.findById(this.#ctx(this.#db()), id) : null;
   }
 
   /** The one user with this username (and domain, when given), ignoring case; `null` when none or several. */
   async findUserByUsername(username: string, domain?: string): Promise<StoredUser | null> {
-    return q.findByUsername(this.#db(), username, domain);
+    return q.findByUsername(this.#ctx(this.#db()), username, domain);
   }
 
   /** The one user with this email, ignoring case; `null` when none or several. */
   async findUserByEmail(email: string): Promise<StoredUser | null> {
-    return q.findByEmail(this.#db(), email);
+    return q.findByEmail(this.#ctx(this.#db()), email);
   }
 
   /** Creates the user, its identity link and its existing roles in one transaction, or rejects `ERR_JIT_SSO_IDENTITY_CONFLICT` leaving nothing. */
   async createUser(user: NewUser): Promise<StoredUser> {
     return this.#atomic(async (ctx) => {
       const id = await q.insertUser(ctx, user);
-      return (await q.findById(ctx.db, id)) as StoredUser;
+      return (await q.findById(ctx, id)) as StoredUser;
     });
   }
 
   /** Applies the patch (`null` clears; `fields` merge per key); `null` when the user does not exist. */
   async updateUser(id: string, patch: UserPatch): Promise<StoredUser | null> {
+    const scope = this.#activeScope();
+    // patchUser writes with one UPDATE (after a read, for a profile change): nothing half-done to undo.
+    // On SQLite a failed statement undoes itself and leaves the transaction usable, which is all a
+    // savepoint would add. On PostgreSQL a failed statement aborts the whole transaction, so the
+    // savepoint stays for a caller that catches the error and goes on. Alone, the read and the write
+    // still need a transaction of their own.
+    if (scope && this.#core.dialect === 'sqlite') return q.patchUser(this.#ctx(scope.trx), id, patch);
     return this.#atomic((ctx) => q.patchUser(ctx, id, patch));
   }
 
