@@ -94,6 +94,8 @@ export interface AssertionCheckConfig {
   idpIssuer: string;
   maxAssertionAgeMs: number;
   acceptedClockSkewMs: number;
+  /** node-saml was told to require the Response's own signature (`wantAuthnResponseSigned`). */
+  responseSigned?: boolean;
 }
 
 /** The facts of a verified assertion jit-sso needs further on. */
@@ -111,11 +113,17 @@ export interface CheckedAssertion {
 }
 
 /**
- * Checks a response node-saml has verified. `responseXml` is the whole response as posted (its root
- * is signature-covered when responses must be signed) and `prechecked` the same message as the
- * prechecks parsed it: its document is reused when it is the same text, so the response is parsed
- * once. `assertionXml` is the verified assertion node-saml returns; it is always parsed on its own —
- * reading the assertion out of the posted document instead would reopen signature wrapping.
+ * Checks a response node-saml has verified. `responseXml` is the whole response as posted and
+ * `prechecked` the same message as the prechecks parsed it; its document is reused when it is the
+ * same text, so that a login parses the response once. `assertionXml` is the verified assertion
+ * node-saml returns.
+ *
+ * The assertion is read from the prechecked document only when node-saml has verified the
+ * Response's own signature (`responseSigned`): that signature is a child of the root, references
+ * the root's ID, which no other element has, so everything under the root — the one Assertion
+ * included — is what was signed, and no wrapped copy can stand in for it (node-saml itself takes
+ * the assertion from the signed response then). Otherwise (an unsigned Response, an encrypted
+ * assertion) the verified `assertionXml` is parsed on its own.
  */
 export function checkVerifiedAssertion(
   responseXml: string,
@@ -124,7 +132,8 @@ export function checkVerifiedAssertion(
   nowMs: number,
   prechecked?: PrecheckedMessage,
 ): CheckedAssertion {
-  const response = prechecked?.xml === responseXml ? prechecked.root : parse(responseXml);
+  const reused = prechecked?.xml === responseXml;
+  const response = reused ? prechecked.root : parse(responseXml);
   if (response.getAttribute('Destination') !== config.callbackUrl) throw samlRefusal('Destination is not the ACS URL');
   // node-saml ignores the top-level status when a signed assertion is present.
   const status = firstIn(response, SAML_PROTOCOL, 'Status');
@@ -133,7 +142,7 @@ export function checkVerifiedAssertion(
   const responseIssuer = first(response, 'Issuer');
   if (responseIssuer && text(responseIssuer) !== config.idpIssuer) throw samlRefusal('Response Issuer is not the IdP');
 
-  const assertion = parse(assertionXml);
+  const assertion = (reused && config.responseSigned && onlyAssertionOf(response)) || parse(assertionXml);
   const issuer = first(assertion, 'Issuer');
   if (!issuer || text(issuer) !== config.idpIssuer) throw samlRefusal('Assertion Issuer is not the IdP');
   const id = assertion.getAttribute('ID');
@@ -218,6 +227,18 @@ function parse(xml: string): Element {
   const doc = new DOMParser({ errorHandler: { error: onError, fatalError: onError } }).parseFromString(xml, 'text/xml');
   if (errors.length || !doc.documentElement) throw samlRefusal('message is not well-formed XML');
   return doc.documentElement as unknown as Element;
+}
+
+/** The root's one child Assertion (SAML namespace); `undefined` when there is none, another, or an EncryptedAssertion. */
+function onlyAssertionOf(root: Element): Element | undefined {
+  let found: Element | undefined;
+  for (let node = root.firstChild; node; node = node.nextSibling) {
+    const el = node as Element;
+    if (el.nodeType !== 1 || (el.localName !== 'Assertion' && el.localName !== 'EncryptedAssertion')) continue;
+    if (found || el.localName !== 'Assertion' || el.namespaceURI !== SAML_ASSERTION) return undefined;
+    found = el;
+  }
+  return found;
 }
 
 function all(parent: Element, localName: string): Element[] {

@@ -12,7 +12,7 @@ import { loginContextOf } from '../../provisioning/audit.js';
 import type { JitProvisioner } from '../../provisioning/jit-provision.js';
 import type { ProvisioningOptions } from '../../provisioning/policy.js';
 import type { ProviderMountContext, ProviderRuntime, SsoProvider, SsoSessionInfo } from '../types.js';
-import { checkVerifiedAssertion, precheckPostMessage, samlRefusal, type PrecheckedMessage } from './message-checks.js';
+import { checkVerifiedAssertion, precheckPostMessage, samlRefusal, type AssertionCheckConfig, type PrecheckedMessage } from './message-checks.js';
 import { validateLogoutMessage } from './saml-logout.js';
 import { resolveSamlOptions, type ResolvedSamlOptions, type SamlProviderOptions } from './saml-options.js';
 
@@ -138,13 +138,20 @@ export function cacheProvider(cache: SsoCache, provider: string, ttlMs: number):
 type Done = (err: Error | null, user?: Record<string, unknown>, info?: Record<string, unknown>) => void;
 
 function signonVerify(o: ResolvedSamlOptions, replayCache: SsoCache, provisioner: JitProvisioner, prechecked: WeakMap<Request, PrecheckedMessage>) {
+  const checks: AssertionCheckConfig = {
+    callbackUrl: o.callbackUrl,
+    idpIssuer: o.idpIssuer,
+    maxAssertionAgeMs: o.maxAssertionAgeMs,
+    acceptedClockSkewMs: o.acceptedClockSkewMs,
+    responseSigned: o.wantAuthnResponseSigned,
+  };
   return (req: Request, profile: Profile | null, done: Done): void => {
     (async () => {
       if (!profile) throw samlRefusal('response carries no assertion');
       const now = Date.now();
       const message = prechecked.get(req);
       prechecked.delete(req);
-      const checked = checkVerifiedAssertion(profile.getSamlResponseXml?.() ?? '', profile.getAssertionXml?.() ?? '', o, now, message);
+      const checked = checkVerifiedAssertion(profile.getSamlResponseXml?.() ?? '', profile.getAssertionXml?.() ?? '', checks, now, message);
       if (!(await replayCache.add(`saml-assertion:${o.id}:${checked.id}`, '1', checked.expiresAtMs - now))) {
         throw samlRefusal('assertion replayed');
       }

@@ -1,0 +1,100 @@
+/// <reference lib="dom" />
+/**
+ * A login parses the posted Response once: the prechecks' document is reused by the checks after
+ * node-saml's validation. These tests pin down when it may be, so that the saving cannot turn into
+ * reading bytes no signature covers (signature wrapping).
+ */
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
+import { checkVerifiedAssertion, precheckPostMessage, type AssertionCheckConfig } from '../../../lib/providers/saml/message-checks.js';
+import { createTestSamlIdp, tamperXml, type TestSamlIdp } from '../../../lib/testing/saml-idp.js';
+import { forgeAssertion, samlElements } from '../../helpers/saml-attacks.js';
+
+const ACS = 'https://app.test.local/auth/entra/callback';
+const AUDIENCE = 'https://app.test.local/saml';
+const ISSUER = 'https://idp.test.local/saml';
+const CHECKS: AssertionCheckConfig = { callbackUrl: ACS, idpIssuer: ISSUER, maxAssertionAgeMs: 3_600_000, acceptedClockSkewMs: 30_000, responseSigned: true };
+
+let idp: TestSamlIdp;
+beforeAll(async () => {
+  idp = await createTestSamlIdp({
+    issuer: ISSUER,
+    users: [{ id: 'oid-alice', username: 'alice@contoso.com', email: 'alice@contoso.com', displayName: 'Alice', roles: ['Employee'] }],
+  });
+});
+
+/** node-saml as samlProvider() configures it; `wantAuthnResponseSigned` as given. */
+function nodeSaml(wantAuthnResponseSigned: boolean): SAML {
+  return new SAML({
+    callbackUrl: ACS, issuer: AUDIENCE, audience: AUDIENCE, idpCert: idp.certificate, idpIssuer: ISSUER,
+    wantAssertionsSigned: true, wantAuthnResponseSigned, validateInResponseTo: ValidateInResponseTo.never, maxAssertionAgeMs: 3_600_000,
+  });
+}
+
+/** Prechecks, validates with node-saml and runs the checks after it, as a login does. */
+async function login(base64: string, wantAuthnResponseSigned: boolean, reuse = true) {
+  const prechecked = precheckPostMessage(base64);
+  const { profile } = await nodeSaml(wantAuthnResponseSigned).validatePostResponseAsync({ SAMLResponse: base64 });
+  const config = { ...CHECKS, responseSigned: wantAuthnResponseSigned };
+  return checkVerifiedAssertion(profile!.getSamlResponseXml(), profile!.getAssertionXml(), config, Date.now(), reuse ? prechecked : undefined);
+}
+
+describe('one parse of the Response per login', () => {
+  it('reading the assertion from the prechecked document gives what parsing the verified assertion gives', async () => {
+    const { base64 } = idp.createResponse({ user: 'oid-alice', acsUrl: ACS, audience: AUDIENCE });
+    const reused = await login(base64, true);
+    const parsed = await login(base64, true, false);
+    expect(reused).toEqual(parsed);
+    expect(reused.nameID).toBe('alice@contoso.com');
+    expect(Object.keys(reused.profile).length).toBeGreaterThan(4);
+  });
+
+  it('the prechecked document is what is read when the Response signature is verified (no second parse)', async () => {
+    const { base64 } = idp.createResponse({ user: 'oid-alice', acsUrl: ACS, audience: AUDIENCE });
+    const { profile } = await nodeSaml(true).validatePostResponseAsync({ SAMLResponse: base64 });
+    const xml = profile!.getSamlResponseXml();
+    // A document edited after the prechecks stands for "the bytes that were read": reuse shows in the result.
+    const read = checkVerifiedAssertion(xml, profile!.getAssertionXml(), CHECKS, Date.now(), { xml, root: withNameId(xml, 'mallory@evil.example') });
+    expect(read.nameID).toBe('mallory@evil.example');
+  });
+
+  it('signature wrapping with only the assertion signed: the assertion node-saml verified is read, never the posted document', async () => {
+    const { xml } = idp.createResponse({ user: 'oid-alice', acsUrl: ACS, audience: AUDIENCE, sign: { assertion: true, response: false } });
+    const { profile } = await nodeSaml(false).validatePostResponseAsync({ SAMLResponse: Buffer.from(xml).toString('base64') });
+    const verified = profile!.getSamlResponseXml();
+    const unsigned = { ...CHECKS, responseSigned: false };
+    // The same text, its unsigned part standing for a forged assertion: the verified assertion XML wins.
+    const sameText = checkVerifiedAssertion(verified, profile!.getAssertionXml(), unsigned, Date.now(), { xml: verified, root: withNameId(verified, 'mallory@evil.example') });
+    expect(sameText.nameID).toBe('alice@contoso.com');
+    // A posted text that is not the one node-saml validated is never reused.
+    const forged = tamperXml(xml, (doc) => {
+      const { signed, forged: bob } = forgeAssertion(doc);
+      signed.parentNode!.replaceChild(bob, signed);
+    });
+    const other = checkVerifiedAssertion(verified, profile!.getAssertionXml(), CHECKS, Date.now(), precheckPostMessage(Buffer.from(forged).toString('base64')));
+    expect(other.nameID).toBe('alice@contoso.com');
+  });
+
+  it('a Response with an EncryptedAssertion beside the Assertion is not read from the prechecked document', async () => {
+    const { xml } = idp.createResponse({ user: 'oid-alice', acsUrl: ACS, audience: AUDIENCE });
+    const prechecked = precheckPostMessage(Buffer.from(xml).toString('base64'));
+    const root = prechecked.root;
+    const doc = root.ownerDocument;
+    const encrypted = doc.createElementNS('urn:oasis:names:tc:SAML:2.0:assertion', 'saml:EncryptedAssertion');
+    root.appendChild(encrypted);
+    // The prechecked root now has two candidates: the checks fall back to the verified XML they are given.
+    const assertion = samlElements(doc, 'Assertion')[0]!;
+    const nameId = samlElements(assertion, 'NameID')[0]!;
+    nameId.textContent = 'mallory@evil.example';
+    const { profile } = await nodeSaml(true).validatePostResponseAsync({ SAMLResponse: Buffer.from(xml).toString('base64') });
+    const checked = checkVerifiedAssertion(profile!.getSamlResponseXml(), profile!.getAssertionXml(), CHECKS, Date.now(), prechecked);
+    expect(checked.nameID).toBe('alice@contoso.com');
+  });
+});
+
+/** The prechecked root of `xml` with its NameID changed: what a reader of those bytes would see. */
+function withNameId(xml: string, nameId: string): Element {
+  const { root } = precheckPostMessage(Buffer.from(xml).toString('base64'));
+  samlElements(root, 'NameID')[0]!.textContent = nameId;
+  return root;
+}
