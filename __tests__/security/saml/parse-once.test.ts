@@ -31,12 +31,19 @@ function nodeSaml(wantAuthnResponseSigned: boolean): SAML {
   });
 }
 
+/** node-saml's validation of a posted message: the Response text and the verified assertion it hands on. */
+async function validate(base64: string, wantAuthnResponseSigned: boolean): Promise<{ response: string; assertion: string }> {
+  const { profile } = await nodeSaml(wantAuthnResponseSigned).validatePostResponseAsync({ SAMLResponse: base64 });
+  if (!profile?.getSamlResponseXml || !profile.getAssertionXml) throw new Error('node-saml returned no profile');
+  return { response: profile.getSamlResponseXml(), assertion: profile.getAssertionXml() };
+}
+
 /** Prechecks, validates with node-saml and runs the checks after it, as a login does. */
 async function login(base64: string, wantAuthnResponseSigned: boolean, reuse = true) {
   const prechecked = precheckPostMessage(base64);
-  const { profile } = await nodeSaml(wantAuthnResponseSigned).validatePostResponseAsync({ SAMLResponse: base64 });
+  const { response, assertion } = await validate(base64, wantAuthnResponseSigned);
   const config = { ...CHECKS, responseSigned: wantAuthnResponseSigned };
-  return checkVerifiedAssertion(profile!.getSamlResponseXml(), profile!.getAssertionXml(), config, Date.now(), reuse ? prechecked : undefined);
+  return checkVerifiedAssertion(response, assertion, config, Date.now(), reuse ? prechecked : undefined);
 }
 
 describe('one parse of the Response per login', () => {
@@ -51,27 +58,25 @@ describe('one parse of the Response per login', () => {
 
   it('the prechecked document is what is read when the Response signature is verified (no second parse)', async () => {
     const { base64 } = idp.createResponse({ user: 'oid-alice', acsUrl: ACS, audience: AUDIENCE });
-    const { profile } = await nodeSaml(true).validatePostResponseAsync({ SAMLResponse: base64 });
-    const xml = profile!.getSamlResponseXml();
+    const { response: xml, assertion } = await validate(base64, true);
     // A document edited after the prechecks stands for "the bytes that were read": reuse shows in the result.
-    const read = checkVerifiedAssertion(xml, profile!.getAssertionXml(), CHECKS, Date.now(), { xml, root: withNameId(xml, 'mallory@evil.example') });
+    const read = checkVerifiedAssertion(xml, assertion, CHECKS, Date.now(), { xml, root: withNameId(xml, 'mallory@evil.example') });
     expect(read.nameID).toBe('mallory@evil.example');
   });
 
   it('signature wrapping with only the assertion signed: the assertion node-saml verified is read, never the posted document', async () => {
     const { xml } = idp.createResponse({ user: 'oid-alice', acsUrl: ACS, audience: AUDIENCE, sign: { assertion: true, response: false } });
-    const { profile } = await nodeSaml(false).validatePostResponseAsync({ SAMLResponse: Buffer.from(xml).toString('base64') });
-    const verified = profile!.getSamlResponseXml();
+    const { response: verified, assertion } = await validate(Buffer.from(xml).toString('base64'), false);
     const unsigned = { ...CHECKS, responseSigned: false };
     // The same text, its unsigned part standing for a forged assertion: the verified assertion XML wins.
-    const sameText = checkVerifiedAssertion(verified, profile!.getAssertionXml(), unsigned, Date.now(), { xml: verified, root: withNameId(verified, 'mallory@evil.example') });
+    const sameText = checkVerifiedAssertion(verified, assertion, unsigned, Date.now(), { xml: verified, root: withNameId(verified, 'mallory@evil.example') });
     expect(sameText.nameID).toBe('alice@contoso.com');
     // A posted text that is not the one node-saml validated is never reused.
     const forged = tamperXml(xml, (doc) => {
       const { signed, forged: bob } = forgeAssertion(doc);
       signed.parentNode!.replaceChild(bob, signed);
     });
-    const other = checkVerifiedAssertion(verified, profile!.getAssertionXml(), CHECKS, Date.now(), precheckPostMessage(Buffer.from(forged).toString('base64')));
+    const other = checkVerifiedAssertion(verified, assertion, CHECKS, Date.now(), precheckPostMessage(Buffer.from(forged).toString('base64')));
     expect(other.nameID).toBe('alice@contoso.com');
   });
 
@@ -86,8 +91,8 @@ describe('one parse of the Response per login', () => {
     const assertion = samlElements(doc, 'Assertion')[0]!;
     const nameId = samlElements(assertion, 'NameID')[0]!;
     nameId.textContent = 'mallory@evil.example';
-    const { profile } = await nodeSaml(true).validatePostResponseAsync({ SAMLResponse: Buffer.from(xml).toString('base64') });
-    const checked = checkVerifiedAssertion(profile!.getSamlResponseXml(), profile!.getAssertionXml(), CHECKS, Date.now(), prechecked);
+    const validated = await validate(Buffer.from(xml).toString('base64'), true);
+    const checked = checkVerifiedAssertion(validated.response, validated.assertion, CHECKS, Date.now(), prechecked);
     expect(checked.nameID).toBe('alice@contoso.com');
   });
 });
