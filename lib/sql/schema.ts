@@ -5,12 +5,10 @@
  */
 import {
   IdentifierNode,
-  OperationNodeTransformer,
   type Generated,
   type KyselyPlugin,
   type PluginTransformQueryArgs,
   type PluginTransformResultArgs,
-  type QueryId,
   type QueryResult,
   type RootOperationNode,
   type TableNode,
@@ -111,22 +109,54 @@ export interface Database {
 /** The unprefixed table names. */
 export const TABLES = ['users', 'identities', 'roles', 'user_roles', 'audit_events'] as const;
 
-class PrefixTransformer extends OperationNodeTransformer {
+/**
+ * Copies a query's operation tree with `prefix` added to each table name, rebuilding only the nodes
+ * on the way to a table (Kysely's `OperationNodeTransformer` rebuilds every node, which cost a login
+ * more than running its statements). Only values that are nodes (objects with a `kind`) and lists
+ * are walked: the values a query carries (a JSON object, a `Date`, a `Buffer`) are left alone.
+ */
+class TablePrefixer {
   readonly #prefix: string;
+  /** Tables this prefixer made: a subquery built through the plugin is seen again inside its parent. */
+  readonly #done = new WeakSet<object>();
   constructor(prefix: string) {
-    super();
     this.#prefix = prefix;
   }
-  /** Nodes this transformer made: a subquery built through the plugin is transformed again inside its parent. */
-  readonly #done = new WeakSet<TableNode>();
-  protected override transformTable(node: TableNode, queryId?: QueryId): TableNode {
+
+  apply<T>(value: T): T {
+    if (Array.isArray(value)) {
+      let copy: unknown[] | undefined;
+      value.forEach((item: unknown, i) => {
+        const next = this.apply(item);
+        if (next !== item) (copy ??= [...value])[i] = next;
+      });
+      return (copy ? Object.freeze(copy) : value) as T;
+    }
+    if (!isNode(value) || VALUE_NODES.has(value.kind)) return value;
+    if (value.kind === 'TableNode') return this.#table(value as unknown as TableNode) as T;
+    let copy: Record<string, unknown> | undefined;
+    for (const [key, item] of Object.entries(value)) {
+      if (typeof item !== 'object' || item === null) continue;
+      const next = this.apply(item);
+      if (next !== item) (copy ??= { ...value })[key] = next;
+    }
+    return (copy ? Object.freeze(copy) : value) as T;
+  }
+
+  #table(node: TableNode): TableNode {
     if (this.#done.has(node)) return node;
-    const table = super.transformTable(node, queryId);
-    const name = `${this.#prefix}${table.table.identifier.name}`;
-    const prefixed: TableNode = { ...table, table: { ...table.table, identifier: IdentifierNode.create(name) } };
+    const name = `${this.#prefix}${node.table.identifier.name}`;
+    const prefixed: TableNode = Object.freeze({ ...node, table: Object.freeze({ ...node.table, identifier: IdentifierNode.create(name) }) });
     this.#done.add(prefixed);
     return prefixed;
   }
+}
+
+/** Nodes whose fields hold a query's values, never tables. */
+const VALUE_NODES = new Set(['ValueNode', 'ValueListNode', 'PrimitiveValueListNode', 'DefaultValueNode']);
+
+function isNode(value: unknown): value is { kind: string } & Record<string, unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
 }
 
 /**
@@ -135,12 +165,12 @@ class PrefixTransformer extends OperationNodeTransformer {
  * constraint names are not tables and are prefixed by hand.
  */
 export class TablePrefixPlugin implements KyselyPlugin {
-  readonly #transformer: PrefixTransformer;
+  readonly #prefixer: TablePrefixer;
   constructor(prefix: string) {
-    this.#transformer = new PrefixTransformer(prefix);
+    this.#prefixer = new TablePrefixer(prefix);
   }
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    return this.#transformer.transformNode(args.node, args.queryId);
+    return this.#prefixer.apply(args.node);
   }
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
     return args.result;
