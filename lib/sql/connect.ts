@@ -13,16 +13,6 @@ import { cacheStatements, type SqliteDatabase } from './statement-cache.js';
 
 /** How long a SQLite write waits for another connection's lock before failing, in ms. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
-/**
- * SQLite's page cache per connection, in KiB (negative in the pragma: a size, not a page count).
- * SQLite's default, 2 MiB, holds not even the upper (interior) pages of the indexes once there are a
- * million users (they take ≈ 10 MiB then), so each lookup went to the file again: ≈ 13 read calls per
- * login at a million users against 2 at a thousand. 16 MiB keeps the upper levels: ≈ 9 reads per
- * login (64 MiB: 7.6; the rest are leaf pages of random users). The cache fills only as pages are
- * read, so a small database uses no more memory; leaf pages beyond it are left to the operating
- * system's page cache rather than grow the process.
- */
-const SQLITE_CACHE_KIB = 16_384;
 /** How long the pool the store opens waits for a PostgreSQL connection, in ms. */
 const PG_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -75,7 +65,9 @@ async function openSqlite(filename: string, readonly: boolean): Promise<OpenData
     handle = new Database(filename, readonly ? { readonly: true, fileMustExist: true } : {});
     handle.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     handle.pragma('foreign_keys = ON');
-    handle.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+    // SQLite's own page cache stays at its default (2 MiB): at a million users a login makes ≈ 13 file reads
+    // instead of ≈ 9 with 16 MiB, which the OS page cache answers (bench/RESULTS.md,
+    // "Scale"), and a bigger cache would grow every process by what it holds.
     // WAL lets readers go on while a login writes; a memory database has no journal file to switch,
     // and a read-only connection cannot switch it.
     if (filename !== ':memory:' && !readonly) handle.pragma('journal_mode = WAL');
