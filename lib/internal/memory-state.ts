@@ -16,10 +16,7 @@ export interface State {
   /** `linkKey(identity)` → user id. */
   links: Map<string, string>;
   roles: Set<string>;
-  /** The audit events written at this level: all of them, or in a transaction only its own. */
   audit: AuditEvent[];
-  /** In a transaction: the state it started from, whose audit events come before its own. */
-  below?: State;
 }
 
 /** A FIFO async lock: each holder runs after the previous one released. */
@@ -52,25 +49,9 @@ export function checkRoleName(name: unknown, path: string): string {
   return name;
 }
 
-/**
- * A copy of `s` whose maps and set can change without touching `s`, for a transaction. The audit,
- * which only grows, is not copied: the transaction appends to a list of its own.
- */
+/** A copy of `s` whose maps, set and list can change without touching `s`. */
 export function cloneState(s: State): State {
-  return { users: new Map(s.users), links: new Map(s.links), roles: new Set(s.roles), audit: [], below: s };
-}
-
-/** Makes a transaction's state (from {@link cloneState} of `target`) the state of `target`. */
-export function commitState(target: State, tx: State): void {
-  target.users = tx.users;
-  target.links = tx.links;
-  target.roles = tx.roles;
-  for (const event of tx.audit) target.audit.push(event);
-}
-
-/** Every audit event of `s`, oldest first, including those below a transaction. */
-export function auditOf(s: State): AuditEvent[] {
-  return s.below ? [...auditOf(s.below), ...s.audit] : s.audit;
+  return { users: new Map(s.users), links: new Map(s.links), roles: new Set(s.roles), audit: [...s.audit] };
 }
 
 /** The stored user (not a copy); rejects `ERR_JIT_SSO_USER_NOT_FOUND` when there is none. */

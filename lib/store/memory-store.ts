@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { JitSsoError } from '../errors.js';
 import type { Logger } from '../internal/logger.js';
 import { Mutex, type State, addRoles, applyOptional, applyRoleChange } from '../internal/memory-state.js';
-import { auditOf, checkRoleName, cloneData, cloneState, commitState, conflict, copyFields, copyUser } from '../internal/memory-state.js';
+import { checkRoleName, cloneData, cloneState, conflict, copyFields, copyUser } from '../internal/memory-state.js';
 import { fold, found, linkKey, notFound, page, single, userOrThrow } from '../internal/memory-state.js';
 import { USER_STATUSES, type AuditEvent, type AuditQuery, type IdentityLink, type NewUser } from './user-store.js';
 import type { RoleChange, StoredUser, UserPatch, UserStatus, UserStore } from './user-store.js';
@@ -164,7 +164,7 @@ export class MemoryUserStore implements UserStore, UserAdmin {
   /** Audit events, newest first, filtered by `userId` / `subType`; `limit` @default 100. */
   async listAuditEvents(query: AuditQuery = {}): Promise<AuditEvent[]> {
     return this.#read((s) => {
-      const matching = auditOf(s).filter(
+      const matching = s.audit.filter(
         (e) =>
           (query.userId === undefined || e.userId === query.userId) &&
           (query.subType === undefined || e.subType === query.subType),
@@ -185,7 +185,8 @@ export class MemoryUserStore implements UserStore, UserAdmin {
     const tx: Tx = { state: cloneState(parent ? parent.state : this.#state), open: true };
     try {
       const result = await this.#context.run(tx, () => fn(this.#bind(tx)));
-      commitState(parent ? parent.state : this.#state, tx.state);
+      if (parent) parent.state = tx.state;
+      else this.#state = tx.state;
       return result;
     } finally {
       tx.open = false;
