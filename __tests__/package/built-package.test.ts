@@ -47,4 +47,28 @@ describe('the built package', () => {
     const esm = node(['--input-type=module', '-e', "const s = await import('jit-sso/sql'); const a = await import('jit-sso/azure-ad'); console.log(typeof s.SqlUserStore.open, typeof a.azureAdProvider)"]);
     expect(esm).toBe('function function');
   });
+  it('shares each request between its builds: a guard from require() sees the middleware of import(), and back', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const require = createRequire(process.cwd() + '/');
+      const esm = await import('jit-sso');
+      const cjs = require('jit-sso');
+      const express = require('express');
+      const session = require('express-session');
+      const { certificate } = await require('jit-sso/testing').generateTestKeys();
+      const provider = (j) => j.samlProvider({ id: 'entra', preset: 'entra-saml', entryPoint: 'https://idp.test/sso', idpIssuer: 'https://idp.test', idpCert: certificate, spEntityId: 'https://app.test', callbackUrl: 'https://app.test/auth/entra/callback' });
+      const out = [];
+      for (const [middleware, guard] of [[esm, cjs], [cjs, esm]]) {
+        const app = express();
+        app.use(session({ secret: 's', resave: false, saveUninitialized: false }));
+        app.use(middleware.jitSso({ store: new middleware.MemoryUserStore(), providers: [provider(middleware)], logger: middleware.silentLogger }));
+        app.get('/me', guard.requireAuth(), (_req, res) => res.send('me'));
+        const server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+        const res = await fetch('http://127.0.0.1:' + server.address().port + '/me', { redirect: 'manual', headers: { accept: 'text/html' } });
+        out.push(res.status + ' ' + res.headers.get('location'));
+        server.close();
+      }
+      console.log(JSON.stringify(out));`;
+    expect(JSON.parse(node(['--input-type=module', '-e', script]))).toEqual(['302 /auth/entra/login?returnTo=%2Fme', '302 /auth/entra/login?returnTo=%2Fme']);
+  });
 });

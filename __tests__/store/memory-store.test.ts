@@ -251,3 +251,22 @@ describe('MemoryUserStore against prototype pollution', () => {
     expect((await store.findUserByUsername('__PROTO__'))?.id).toBe(user.id);
   });
 });
+
+describe('MemoryUserStore copies', () => {
+  it('a returned user’s role assignments and dates are the caller’s: changing them changes nothing stored', async () => {
+    const store = new MemoryUserStore({ roles: ['Viewer', 'Admin'] });
+    const created = await store.createUser(newUser('flo', { roles: [{ role: 'Viewer', source: 'idp', provider: 'entra' }] }));
+    const read = (await store.findUserById(created.id))!;
+    for (const user of [created, read]) {
+      user.roles[0]!.role = 'Admin';
+      user.roles[0]!.source = 'manual';
+      user.createdAt.setTime(0);
+      user.lastLoginAt!.setTime(0);
+    }
+    const again = (await store.findUserById(created.id))!;
+    expect(roleKeys(again)).toEqual(['Viewer|idp|entra']);
+    expect(again.createdAt).toEqual(AT);
+    expect(again.lastLoginAt).toEqual(AT);
+    expect(again.roles[0]).not.toBe(read.roles[0]);
+  });
+});

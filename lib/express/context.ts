@@ -7,8 +7,6 @@ import type { Request } from 'express';
 import type { StoredUser } from '../store/user-store.js';
 import type { JitSsoHooks } from './respond.js';
 
-const CONTEXT = Symbol.for('jit-sso.context');
-
 /** The per-app facts the guards need. */
 export interface RequestContext {
   /** The login URL prefix, e.g. `/auth` (including the path jitSso is mounted under). */
@@ -18,12 +16,23 @@ export interface RequestContext {
   hooks: JitSsoHooks;
 }
 
+const CONTEXTS = Symbol.for('jit-sso.request-contexts.v1');
+
+/**
+ * Request → context, beside the request rather than on it: a property added to every `req` (a
+ * symbol key in particular) turns V8's fast object into a slow one for the rest of the request.
+ * Kept on `globalThis` under a registered symbol so that the ESM and the CommonJS build of
+ * jit-sso, both loaded in one process, share it: a guard of one must see the requests that the
+ * middleware of the other went through.
+ */
+const contexts: WeakMap<Request, RequestContext> = ((globalThis as unknown as Record<symbol, WeakMap<Request, RequestContext> | undefined>)[CONTEXTS] ??= new WeakMap());
+
 export function setRequestContext(req: Request, context: RequestContext): void {
-  Object.defineProperty(req, CONTEXT, { value: context, enumerable: false, configurable: true });
+  contexts.set(req, context);
 }
 
 export function getRequestContext(req: Request): RequestContext | undefined {
-  return (req as unknown as Record<symbol, RequestContext | undefined>)[CONTEXT];
+  return contexts.get(req);
 }
 
 /**

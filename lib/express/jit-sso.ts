@@ -13,30 +13,23 @@ import { jitProvision, type JitProvisioner } from '../provisioning/jit-provision
 import { resolvePolicy } from '../provisioning/policy.js';
 import type { StoredUser } from '../store/user-store.js';
 import { authRoutes, type MountedProvider } from './auth-routes.js';
-import { setRequestContext } from './context.js';
+import { setRequestContext, type RequestContext } from './context.js';
 import { resolveJitSsoOptions, type JitSsoOptions } from './jit-sso-options.js';
 import { pageForError, sendError } from './respond.js';
 
 export type { JitSsoOptions } from './jit-sso-options.js';
 
-const PREVIOUS = Symbol('jit-sso.previousSessionManager');
-type WithSessionManager = Request & { _sessionManager?: unknown; [PREVIOUS]?: unknown };
+type WithSessionManager = Request & { _sessionManager?: unknown };
 
-function sessionManagerSwitch(authenticator: InstanceType<typeof passport.Passport>): { enter: RequestHandler; leave: RequestHandler } {
-  const ours = (authenticator as unknown as { _sm: unknown })._sm;
-  return {
-    enter(req, _res, next) {
-      const r = req as WithSessionManager;
-      if (r._sessionManager !== ours && !(PREVIOUS in r)) r[PREVIOUS] = r._sessionManager;
-      r._sessionManager = ours;
-      next();
-    },
-    leave(req, _res, next) {
-      const r = req as WithSessionManager;
-      if (r[PREVIOUS] !== undefined) r._sessionManager = r[PREVIOUS];
-      next();
-    },
-  };
+/**
+ * A cheap test that `url` may lie under `base` (a validated path: letters, digits and `/_.~-`);
+ * the Router mounted there has the last word. Express matches mount paths case-insensitively, and
+ * an absolute-form target (`http://host/…`) is left to the Router too.
+ */
+function mayBeUnder(base: string): (url: string) => boolean {
+  if (base === '') return () => true;
+  const prefix = new RegExp(`^(?:${base.replaceAll('.', '\\.')}|[^/])`, 'i');
+  return (url) => prefix.test(url);
 }
 
 /** The middleware `jitSso()` returns: an Express Router with a few handles for the app. */
@@ -105,31 +98,70 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
   const defaultProvider = o.providers[0]!.id;
   const base = o.basePath === '/' ? '' : o.basePath;
 
-  router.use((req: Request, _res: Response, next: NextFunction) => {
-    setRequestContext(req, { authPath: `${req.baseUrl}${base}`, defaultProvider, hooks });
-    if (!(req as { session?: unknown }).session) {
-      return next(
-        new JitSsoError('ERR_JIT_SSO_SESSION_REQUIRED', {
-          message: 'jit-sso needs express-session: add app.use(session({ ... })) before app.use(jitSso(...)).',
-        }),
-      );
-    }
-    next();
-  });
   // passport's initialize() makes req.login() use the last Passport instance initialised: jit-sso's
   // is used on its own routes only, and the app's (if any) is put back for the app's routes.
-  const useOurs = sessionManagerSwitch(authenticator);
-  router.use(useOurs.enter, authenticator.initialize() as RequestHandler, authenticator.session() as RequestHandler, useOurs.leave);
-  router.use(
+  const ours = (authenticator as unknown as { _sm: unknown })._sm;
+  const initialize = authenticator.initialize() as RequestHandler;
+  const restoreUser = authenticator.session() as RequestHandler;
+  const routes = express.Router();
+  routes.use(
     base || '/',
-    useOurs.enter,
     authRoutes({ authenticator, providers: mounted, landingPath: o.landingPath, hooks, logger, record, rememberUser: (user) => userCache.set(user.id, user), forgetUser: (id) => userCache.delete(id) }),
   );
-  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+  const mayBeOurs = mayBeUnder(base);
+  // One context per mount path, made again only when the path changes (a mount path with a parameter).
+  let context: RequestContext = { authPath: base, defaultProvider, hooks };
+  let contextBaseUrl = '';
+
+  const fail = (err: unknown, req: Request, res: Response) => {
     const page = pageForError(err);
     if (page.status >= 500) logger.error({ code: page.code, err: err instanceof Error ? err.message : String(err) }, 'jit-sso request failed');
     sendError(req, res, page, hooks);
-  });
+  };
+
+  // Everything jitSso does on an app's request, in one function: each Router layer, and each
+  // property added to `req`, costs on every request of the app.
+  const jitSsoRequest = (req: Request, res: Response, next: NextFunction): void => {
+    if (req.baseUrl !== contextBaseUrl) {
+      contextBaseUrl = req.baseUrl;
+      context = { authPath: `${req.baseUrl}${base}`, defaultProvider, hooks };
+    }
+    setRequestContext(req, context);
+    if (!(req as { session?: unknown }).session) {
+      const message = 'jit-sso needs express-session: add app.use(session({ ... })) before app.use(jitSso(...)).';
+      return fail(new JitSsoError('ERR_JIT_SSO_SESSION_REQUIRED', { message }), req, res);
+    }
+    const r = req as WithSessionManager;
+    const previous = r._sessionManager === ours ? undefined : r._sessionManager;
+    let left = false;
+    const leave = (err?: unknown) => {
+      left = true;
+      if (previous !== undefined) r._sessionManager = previous;
+      if (err) fail(err, req, res);
+      else next();
+    };
+    try {
+      initialize(req, res, () =>
+        restoreUser(req, res, (err?: unknown) => {
+          if (err || !mayBeOurs(req.url)) return leave(err);
+          r._sessionManager = ours;
+          routes(req, res, leave);
+        }),
+      );
+    } catch (err) {
+      // A throw from passport or the store is jitSso's to answer; one from after `leave` (the
+      // app's handlers, the error page) goes on to the app, as a throw from a layer would.
+      if (left) throw err;
+      leave(err);
+    }
+  };
+  router.use(jitSsoRequest);
+  // Express calls a Router as `router.handle(req, res, next)`. While jitSsoRequest is the only
+  // layer, call it directly: walking a Router costs per request, and leaving one that has run out
+  // of layers takes a setImmediate (Express 4 and 5 alike).
+  const handled = router as unknown as { handle: RequestHandler };
+  const walk = handled.handle.bind(router);
+  handled.handle = (req, res, next) => (router.stack.length === 1 ? jitSsoRequest(req, res, next) : walk(req, res, next));
 
   Object.defineProperty(router, 'provisioners', { value: provisioners });
   Object.defineProperty(router, 'invalidateUser', { value: (id: string) => userCache.delete(id) });

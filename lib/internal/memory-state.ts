@@ -5,18 +5,23 @@
  */
 import { JitSsoError } from '../errors.js';
 import type { AuditEvent, IdentityLink, RoleAssignment, RoleChange, StoredUser } from '../store/user-store.js';
+import { LayeredList, LayeredMap } from './layered-state.js';
 
 const OPTIONAL_FIELDS = ['domain', 'email', 'emailVerified', 'displayName', 'firstName', 'lastName'] as const;
 type OptionalField = (typeof OPTIONAL_FIELDS)[number];
 type Fields = StoredUser['fields'];
 
-/** Users are replaced, never mutated in place, so a transaction can work on shallow copies of the maps. */
+/**
+ * The store's data, or a transaction's layer over it. Stored users (and their role assignments)
+ * are replaced, never changed in place, so a layer can share them with the state below it.
+ */
 export interface State {
-  users: Map<string, StoredUser>;
+  users: LayeredMap<string, StoredUser>;
   /** `linkKey(identity)` → user id. */
-  links: Map<string, string>;
-  roles: Set<string>;
-  audit: AuditEvent[];
+  links: LayeredMap<string, string>;
+  /** Role names, in the order they were created. */
+  roles: LayeredMap<string, true>;
+  audit: LayeredList<AuditEvent>;
 }
 
 /** A FIFO async lock: each holder runs after the previous one released. */
@@ -49,9 +54,22 @@ export function checkRoleName(name: unknown, path: string): string {
   return name;
 }
 
-/** A copy of `s` whose maps, set and list can change without touching `s`. */
-export function cloneState(s: State): State {
-  return { users: new Map(s.users), links: new Map(s.links), roles: new Set(s.roles), audit: [...s.audit] };
+/** A state with nothing in it, or a layer over `below` whose writes stay in it until {@link commitLayer}. */
+export function layerOver(below?: State): State {
+  return {
+    users: new LayeredMap(below?.users),
+    links: new LayeredMap(below?.links),
+    roles: new LayeredMap(below?.roles),
+    audit: new LayeredList(below?.audit),
+  };
+}
+
+/** Writes a layer's changes into the state below it (synchronously, so no reader sees half of them). */
+export function commitLayer(layer: State): void {
+  layer.users.commit();
+  layer.links.commit();
+  layer.roles.commit();
+  layer.audit.commit();
 }
 
 /** The stored user (not a copy); rejects `ERR_JIT_SSO_USER_NOT_FOUND` when there is none. */
@@ -69,8 +87,13 @@ export function found(s: State, id: string | undefined): StoredUser | null {
 
 /** A copy of the one user that matches, or `null` when none or several do. */
 export function single(s: State, match: (u: StoredUser) => boolean): StoredUser | null {
-  const hits = [...s.users.values()].filter(match);
-  return hits.length === 1 ? copyUser(hits[0]!) : null;
+  let hit: StoredUser | undefined;
+  for (const user of s.users.values()) {
+    if (!match(user)) continue;
+    if (hit) return null;
+    hit = user;
+  }
+  return hit ? copyUser(hit) : null;
 }
 
 /** Sets the optional profile fields present in `source`; `null` removes one. */
@@ -103,18 +126,28 @@ function copyRole(r: RoleAssignment): RoleAssignment {
     : { role: r.role, source: r.source, provider: r.provider };
 }
 
-/** The caller's copy of a stored user: changing it changes nothing stored. */
+/**
+ * The caller's copy of a stored user: changing it changes nothing stored. Each part is copied once,
+ * by its shape (a stored user holds strings, booleans, dates, `fields` and role assignments).
+ */
 export function copyUser(u: StoredUser): StoredUser {
-  return { ...cloneData(u), fields: copyFields(u.fields) };
+  const copy: StoredUser = {
+    ...u,
+    fields: copyFields(u.fields),
+    roles: u.roles.map(copyRole),
+    createdAt: new Date(u.createdAt),
+    updatedAt: new Date(u.updatedAt),
+  };
+  if (u.lastLoginAt !== undefined) copy.lastLoginAt = new Date(u.lastLoginAt);
+  return copy;
 }
 
-/** `current` plus the assignments of `add` whose role exists and that are not there yet. */
+/** `roles` (a new array the caller hands over) plus the assignments of `add` whose role exists and that are not there yet. */
 export function addRoles(
-  current: RoleAssignment[],
+  roles: RoleAssignment[],
   add: readonly RoleAssignment[],
-  existing: Set<string>,
+  existing: LayeredMap<string, true>,
 ): RoleAssignment[] {
-  const roles = [...current];
   const keys = new Set(roles.map(roleKey));
   for (const assignment of add) {
     if (!existing.has(assignment.role) || keys.has(roleKey(assignment))) continue;

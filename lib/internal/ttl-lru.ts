@@ -1,6 +1,11 @@
-/** A bounded map whose entries expire: least recently used entries go first when it is full. */
+/**
+ * A bounded map whose entries expire `ttlMs` after they were set. When it is full, entries not read
+ * since they were set (or since their last second chance) go first: a "second chance" approximation
+ * of least-recently-used, so that `get` — once per authenticated request — is a lookup and a flag
+ * instead of a delete and a re-insert.
+ */
 export class TtlLru<V> {
-  readonly #entries = new Map<string, { value: V; expiresAt: number }>();
+  readonly #entries = new Map<string, { value: V; expiresAt: number; read: boolean }>();
 
   constructor(
     private readonly max: number,
@@ -10,18 +15,20 @@ export class TtlLru<V> {
 
   get(key: string): V | undefined {
     const entry = this.#entries.get(key);
-    if (!entry) return undefined;
-    this.#entries.delete(key);
-    if (entry.expiresAt <= this.now()) return undefined;
-    this.#entries.set(key, entry);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    entry.read = true;
     return entry.value;
   }
 
   set(key: string, value: V): void {
     if (this.max <= 0 || this.ttlMs <= 0) return;
-    this.#entries.delete(key);
-    this.#entries.set(key, { value, expiresAt: this.now() + this.ttlMs });
-    if (this.#entries.size > this.max) this.#entries.delete(this.#entries.keys().next().value as string);
+    // Room is made before the new entry goes in, so that the sweep never reaches it.
+    if (!this.#entries.delete(key) && this.#entries.size >= this.max) this.#evictOne();
+    this.#entries.set(key, { value, expiresAt: this.now() + this.ttlMs, read: false });
   }
 
   delete(key: string): void {
@@ -30,5 +37,21 @@ export class TtlLru<V> {
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  /**
+   * Drops the oldest entry not read since it was set or last passed over; a read one moves to the
+   * back, unread. Each pass over an entry undoes one read, so a sweep costs no more than the reads
+   * before it.
+   */
+  #evictOne(): void {
+    const now = this.now();
+    for (;;) {
+      const [key, entry] = this.#entries.entries().next().value!;
+      this.#entries.delete(key);
+      if (!entry.read || entry.expiresAt <= now) return;
+      entry.read = false;
+      this.#entries.set(key, entry);
+    }
   }
 }

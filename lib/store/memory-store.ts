@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { JitSsoError } from '../errors.js';
 import type { Logger } from '../internal/logger.js';
 import { Mutex, type State, addRoles, applyOptional, applyRoleChange } from '../internal/memory-state.js';
-import { checkRoleName, cloneData, cloneState, conflict, copyFields, copyUser } from '../internal/memory-state.js';
+import { checkRoleName, cloneData, commitLayer, conflict, copyFields, copyUser, layerOver } from '../internal/memory-state.js';
 import { fold, found, linkKey, notFound, page, single, userOrThrow } from '../internal/memory-state.js';
 import { USER_STATUSES, type AuditEvent, type AuditQuery, type IdentityLink, type NewUser } from './user-store.js';
 import type { RoleChange, StoredUser, UserPatch, UserStatus, UserStore } from './user-store.js';
@@ -27,6 +27,7 @@ export interface MemoryUserStoreOptions {
 
 
 interface Tx {
+  /** A layer over the state (or the enclosing transaction's layer), written down when `fn` resolves. */
   state: State;
   open: boolean;
 }
@@ -42,8 +43,9 @@ const PRODUCTION_WARNING =
  * `NODE_ENV` is `production`.
  *
  * Writes are serialised and each one checks and writes without yielding, so concurrent first logins
- * of one person end as one user. `transaction(fn)` runs `fn` on a copy of the state that replaces
- * the state only when `fn` resolves; other writes wait until it settles.
+ * of one person end as one user. `transaction(fn)` runs `fn` on a layer over the state whose writes
+ * reach the state only when `fn` resolves; other writes wait until it settles, and other reads do
+ * not see it.
  *
  * @example
  * const store = new MemoryUserStore({ roles: ['Admin', 'Viewer'] });
@@ -51,12 +53,14 @@ const PRODUCTION_WARNING =
  * await store.grantRole(userId, 'Admin');
  */
 export class MemoryUserStore implements UserStore, UserAdmin {
-  #state: State = { users: new Map(), links: new Map(), roles: new Set(), audit: [] };
+  readonly #state: State = layerOver();
   readonly #writes = new Mutex();
   readonly #context = new AsyncLocalStorage<Tx>();
+  /** Transactions running; the async context is tracked only while there are any (see `transaction`). */
+  #running = 0;
 
   constructor(options: MemoryUserStoreOptions = {}) {
-    (options.roles ?? []).forEach((role, i) => this.#state.roles.add(checkRoleName(role, `roles[${i}]`)));
+    (options.roles ?? []).forEach((role, i) => this.#state.roles.set(checkRoleName(role, `roles[${i}]`), true));
     const logger = options.logger ?? console;
     // A lone string is what pino, console and a `warn(message)` logger all print as the message.
     if (process.env.NODE_ENV === 'production')
@@ -147,7 +151,7 @@ export class MemoryUserStore implements UserStore, UserAdmin {
     return this.#read((s) => {
       if (!options.caseInsensitive) return [...new Set(names.filter((name) => s.roles.has(name)))];
       const wanted = new Set(names.map((name) => name.toLowerCase()));
-      return [...s.roles].filter((role) => wanted.has(role.toLowerCase()));
+      return [...s.roles.keys()].filter((role) => wanted.has(role.toLowerCase()));
     });
   }
 
@@ -164,11 +168,11 @@ export class MemoryUserStore implements UserStore, UserAdmin {
   /** Audit events, newest first, filtered by `userId` / `subType`; `limit` @default 100. */
   async listAuditEvents(query: AuditQuery = {}): Promise<AuditEvent[]> {
     return this.#read((s) => {
-      const matching = s.audit.filter(
-        (e) =>
-          (query.userId === undefined || e.userId === query.userId) &&
-          (query.subType === undefined || e.subType === query.subType),
-      );
+      const matching: AuditEvent[] = [];
+      for (const e of s.audit) {
+        if ((query.userId === undefined || e.userId === query.userId) && (query.subType === undefined || e.subType === query.subType))
+          matching.push(e);
+      }
       // Reversed first so that events with the same `at` stay newest first under the stable sort.
       const newestFirst = matching.reverse().sort((a, b) => new Date(b.at).getTime() - new Date(a.at).getTime());
       return page(newestFirst, query.limit, query.offset).map(cloneData);
@@ -176,20 +180,24 @@ export class MemoryUserStore implements UserStore, UserAdmin {
   }
 
   /**
-   * Runs `fn` against a store bound to a copy of the state; the copy replaces the state when `fn`
-   * resolves and is dropped when it rejects. Transactions run one at a time. A nested call acts as a savepoint.
+   * Runs `fn` against a store bound to a layer over the state: the layer's writes go into the state
+   * when `fn` resolves and are dropped when it rejects, so a transaction costs what it writes.
+   * Transactions run one at a time. A nested call acts as a savepoint.
    */
   async transaction<T>(fn: (store: UserStore) => Promise<T>): Promise<T> {
     const parent = this.#activeTx();
     const release = parent ? undefined : await this.#writes.lock();
-    const tx: Tx = { state: cloneState(parent ? parent.state : this.#state), open: true };
+    const tx: Tx = { state: layerOver(parent ? parent.state : this.#state), open: true };
+    this.#running++;
     try {
       const result = await this.#context.run(tx, () => fn(this.#bind(tx)));
-      if (parent) parent.state = tx.state;
-      else this.#state = tx.state;
+      commitLayer(tx.state);
       return result;
     } finally {
       tx.open = false;
+      // While an AsyncLocalStorage is enabled, Node 20 tracks the async context of every promise and
+      // callback in the process; with no transaction running there is no context to find.
+      if (--this.#running === 0) this.#context.disable();
       release?.();
     }
   }
@@ -197,12 +205,12 @@ export class MemoryUserStore implements UserStore, UserAdmin {
   /** Makes a role exist (idempotent). Rejects `ERR_JIT_SSO_INVALID_OPTIONS` for an empty name. */
   async createRole(name: string): Promise<void> {
     checkRoleName(name, 'name');
-    return this.#write((s) => void s.roles.add(name));
+    return this.#write((s) => void s.roles.set(name, true));
   }
 
   /** Every role, in the order they were created. */
   async listRoles(): Promise<string[]> {
-    return this.#read((s) => [...s.roles]);
+    return this.#read((s) => [...s.roles.keys()]);
   }
 
   /** Users, oldest first, optionally filtered by `search`; `limit` @default 100. */
@@ -271,7 +279,8 @@ export class MemoryUserStore implements UserStore, UserAdmin {
         const value: unknown = Reflect.get(target, key);
         if (typeof value !== 'function') return value;
         const method = value as (...args: unknown[]) => unknown;
-        return (...args: unknown[]) => this.#context.run(tx, () => method.apply(target, args));
+        // Once the transaction is over its store is the store itself (and needs no async context).
+        return (...args: unknown[]) => (tx.open ? this.#context.run(tx, () => method.apply(target, args)) : method.apply(target, args));
       },
     });
   }
