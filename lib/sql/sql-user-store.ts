@@ -35,6 +35,8 @@ interface Core {
   codec: Codec;
   /** The transaction the current async call runs in, so that the outer store joins it too. */
   scopes: AsyncLocalStorage<Scope>;
+  /** Transactions running; `scopes` is enabled only while there are any (see `transaction`). */
+  running: number;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,7 @@ export class SqlUserStore implements UserStore, UserAdmin {
       prefix: tablePrefix,
       codec: codecFor(opened.dialect),
       scopes: new AsyncLocalStorage<Scope>(),
+      running: 0,
       close: opened.close,
     });
     try {
@@ -211,10 +214,15 @@ export class SqlUserStore implements UserStore, UserAdmin {
     }
     return this.#core.db.transaction().execute(async (trx) => {
       const scope: Scope = { trx, open: true, savepoints: 0 };
+      const core = this.#core;
+      core.running++;
       try {
-        return await this.#core.scopes.run(scope, () => fn(new SqlUserStore(this.#core, scope)));
+        return await core.scopes.run(scope, () => fn(new SqlUserStore(core, scope)));
       } finally {
         scope.open = false;
+        // While an AsyncLocalStorage is enabled, Node 20 tracks the async context of every promise in
+        // the process (node-saml's included); with no transaction open there is none to find.
+        if (--core.running === 0) core.scopes.disable();
       }
     });
   }
