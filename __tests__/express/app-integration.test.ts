@@ -10,6 +10,16 @@ import { MemoryUserStore } from '../../lib/store/memory-store.js';
 import { generateTestKeys } from '../../lib/testing/saml-idp.js';
 import { CALLBACK_URL, IDP_ENTRY, IDP_ISSUER, login, samlApp, SP_ENTITY_ID, testIdp } from '../helpers/saml-app.js';
 
+/** jitSso with one Entra SAML provider trusting `idpCert`, on a fresh memory store. */
+function entraJitSso(idpCert: string) {
+  return jitSso({
+    store: new MemoryUserStore({ roles: ['Invoice.Reader'] }),
+    providers: [samlProvider({ id: 'entra', preset: 'entra-saml', entryPoint: IDP_ENTRY, idpIssuer: IDP_ISSUER, idpCert, spEntityId: SP_ENTITY_ID, callbackUrl: CALLBACK_URL })],
+    provisioning: { createUsers: true },
+    logger: silentLogger,
+  });
+}
+
 describe('jitSso inside an existing app', () => {
   it("leaves the app's global passport alone: its own strategies and serializers keep working", async () => {
     const idp = await testIdp();
@@ -20,12 +30,7 @@ describe('jitSso inside an existing app', () => {
     passport.deserializeUser((raw: string, done) => done(null, JSON.parse(raw)));
     app.use(passport.initialize());
     app.use(passport.session());
-    app.use(jitSso({
-      store: new MemoryUserStore({ roles: ['Invoice.Reader'] }),
-      providers: [samlProvider({ id: 'entra', preset: 'entra-saml', entryPoint: IDP_ENTRY, idpIssuer: IDP_ISSUER, idpCert: idp.certificate, spEntityId: SP_ENTITY_ID, callbackUrl: CALLBACK_URL })],
-      provisioning: { createUsers: true },
-      logger: silentLogger,
-    }));
+    app.use(entraJitSso(idp.certificate));
     app.get('/global', (req, res) => {
       seen.push(typeof passport.authenticate);
       res.json({ hasSaml: Boolean((passport as unknown as { _strategies: Record<string, unknown> })._strategies.entra) });
@@ -59,12 +64,7 @@ describe('jitSso beside an app-owned passport login', () => {
     app.use(session({ secret: 's', resave: false, saveUninitialized: false }));
     app.use(local.initialize());
     app.use(local.session());
-    app.use(jitSso({
-      store: new MemoryUserStore({ roles: ['Invoice.Reader'] }),
-      providers: [samlProvider({ id: 'entra', preset: 'entra-saml', entryPoint: IDP_ENTRY, idpIssuer: IDP_ISSUER, idpCert: idp.certificate, spEntityId: SP_ENTITY_ID, callbackUrl: CALLBACK_URL })],
-      provisioning: { createUsers: true },
-      logger: silentLogger,
-    }));
+    app.use(entraJitSso(idp.certificate));
     app.post('/local-login', (req, res, next) => req.login({ name: 'local-admin' } as never, (err) => (err ? next(err) : res.json({ ok: true }))));
     app.get('/whoami', (req, res) => res.json({ user: req.user ?? null, passport: (req.session as unknown as Record<string, unknown>).passport ?? null }));
     const agent = request.agent(app);

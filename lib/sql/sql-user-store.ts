@@ -3,10 +3,10 @@
  * app instances), through Kysely.
  * @module
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { JitSsoError, isJitSsoError } from '../errors.js';
 import { checkRoleName } from '../internal/memory-state.js';
+import { TransactionContext } from '../internal/transaction-context.js';
 import type { ListUsersQuery, UserAdmin } from '../store/user-admin.js';
 import { USER_STATUSES, type AuditEvent, type AuditQuery, type IdentityLink, type NewUser, type RoleChange } from '../store/user-store.js';
 import type { StoredUser, UserPatch, UserStatus, UserStore } from '../store/user-store.js';
@@ -34,9 +34,7 @@ interface Core {
   prefix: string;
   codec: Codec;
   /** The transaction the current async call runs in, so that the outer store joins it too. */
-  scopes: AsyncLocalStorage<Scope>;
-  /** Transactions running; `scopes` is enabled only while there are any (see `transaction`). */
-  running: number;
+  scopes: TransactionContext<Scope>;
   close(): Promise<void>;
 }
 
@@ -91,8 +89,7 @@ export class SqlUserStore implements UserStore, UserAdmin {
       dialect: opened.dialect,
       prefix: tablePrefix,
       codec: codecFor(opened.dialect),
-      scopes: new AsyncLocalStorage<Scope>(),
-      running: 0,
+      scopes: new TransactionContext<Scope>(),
       close: opened.close,
     });
     try {
@@ -214,15 +211,10 @@ export class SqlUserStore implements UserStore, UserAdmin {
     }
     return this.#core.db.transaction().execute(async (trx) => {
       const scope: Scope = { trx, open: true, savepoints: 0 };
-      const core = this.#core;
-      core.running++;
       try {
-        return await core.scopes.run(scope, () => fn(new SqlUserStore(core, scope)));
+        return await this.#core.scopes.run(scope, () => fn(new SqlUserStore(this.#core, scope)));
       } finally {
         scope.open = false;
-        // While an AsyncLocalStorage is enabled, Node 20 tracks the async context of every promise in
-        // the process (node-saml's included); with no transaction open there is none to find.
-        if (--core.running === 0) core.scopes.disable();
       }
     });
   }
@@ -284,7 +276,7 @@ export class SqlUserStore implements UserStore, UserAdmin {
   /** The open transaction this call belongs to: the one this store is bound to, or the caller's (async context). */
   #activeScope(): Scope | undefined {
     if (this.#scope?.open) return this.#scope;
-    const scope = this.#core.scopes.getStore();
+    const scope = this.#core.scopes.current();
     return scope?.open ? scope : undefined;
   }
 

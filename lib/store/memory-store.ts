@@ -3,10 +3,10 @@
  * @module
  */
 import type { ListUsersQuery, UserAdmin } from './user-admin.js';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { JitSsoError } from '../errors.js';
 import type { Logger } from '../internal/logger.js';
+import { TransactionContext } from '../internal/transaction-context.js';
 import { Mutex, type State, addRoles, applyOptional, applyRoleChange } from '../internal/memory-state.js';
 import { checkRoleName, cloneData, commitLayer, conflict, copyFields, copyUser, layerOver } from '../internal/memory-state.js';
 import { fold, found, linkKey, notFound, page, single, userOrThrow } from '../internal/memory-state.js';
@@ -55,9 +55,7 @@ const PRODUCTION_WARNING =
 export class MemoryUserStore implements UserStore, UserAdmin {
   readonly #state: State = layerOver();
   readonly #writes = new Mutex();
-  readonly #context = new AsyncLocalStorage<Tx>();
-  /** Transactions running; the async context is tracked only while there are any (see `transaction`). */
-  #running = 0;
+  readonly #context = new TransactionContext<Tx>();
 
   constructor(options: MemoryUserStoreOptions = {}) {
     (options.roles ?? []).forEach((role, i) => this.#state.roles.set(checkRoleName(role, `roles[${i}]`), true));
@@ -188,16 +186,12 @@ export class MemoryUserStore implements UserStore, UserAdmin {
     const parent = this.#activeTx();
     const release = parent ? undefined : await this.#writes.lock();
     const tx: Tx = { state: layerOver(parent ? parent.state : this.#state), open: true };
-    this.#running++;
     try {
       const result = await this.#context.run(tx, () => fn(this.#bind(tx)));
       commitLayer(tx.state);
       return result;
     } finally {
       tx.open = false;
-      // While an AsyncLocalStorage is enabled, Node 20 tracks the async context of every promise and
-      // callback in the process; with no transaction running there is no context to find.
-      if (--this.#running === 0) this.#context.disable();
       release?.();
     }
   }
@@ -253,7 +247,7 @@ export class MemoryUserStore implements UserStore, UserAdmin {
 
   /** The open transaction this call runs in, if any (found through the async context, so the outer store works too). */
   #activeTx(): Tx | undefined {
-    const tx = this.#context.getStore();
+    const tx = this.#context.current();
     return tx?.open ? tx : undefined;
   }
 
@@ -280,7 +274,7 @@ export class MemoryUserStore implements UserStore, UserAdmin {
         if (typeof value !== 'function') return value;
         const method = value as (...args: unknown[]) => unknown;
         // Once the transaction is over its store is the store itself (and needs no async context).
-        return (...args: unknown[]) => (tx.open ? this.#context.run(tx, () => method.apply(target, args)) : method.apply(target, args));
+        return (...args: unknown[]) => (tx.open ? this.#context.run(tx, async () => method.apply(target, args)) : method.apply(target, args));
       },
     });
   }
