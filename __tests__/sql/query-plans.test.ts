@@ -6,6 +6,7 @@ import { SqlUserStore } from '../../lib/sql/index.js';
 import * as q from '../../lib/sql/queries.js';
 import { codecFor } from '../../lib/sql/rows.js';
 import { TablePrefixPlugin, type Database as Tables } from '../../lib/sql/schema.js';
+import { QueryTemplates } from '../../lib/sql/templates.js';
 import { newUser } from '../../lib/testing/conformance/fixtures.js';
 import { useTempDir } from './databases.js';
 
@@ -18,6 +19,9 @@ interface OpRow {
 
 describe('SqlUserStore query plans on SQLite', () => {
   const dir = useTempDir();
+
+  /** What the store's queries take: `db`, SQLite's codec, compiled queries of their own. */
+  const contextOf = (db: Kysely<Tables>): q.QueryContext => ({ db, dialect: 'sqlite', codec: codecFor('sqlite'), templates: new QueryTemplates() });
 
   /** The statements the store's `run` sends, each with SQLite's plan for it and the opcodes of its program. */
   async function plansOf(run: (db: Kysely<Tables>) => Promise<unknown>): Promise<{ sql: string; plan: string[]; ops: string[] }[]> {
@@ -48,7 +52,7 @@ describe('SqlUserStore query plans on SQLite', () => {
 
   it('finds a user and its roles by identity in one statement, through the identities key, the users id index and the user_roles key — no table scan', async () => {
     const plans = await plansOf(async (db) => {
-      const user = await q.findByIdentity({ db, dialect: 'sqlite' }, 'entra', 'plan-ann');
+      const user = await q.findByIdentity(contextOf(db), 'entra', 'plan-ann');
       expect(user?.roles).toEqual([{ role: 'Admin', source: 'manual' }]);
     });
     expect(plans).toHaveLength(1);
@@ -65,10 +69,10 @@ describe('SqlUserStore query plans on SQLite', () => {
   });
 
   it('writes a login that changes nothing but lastLoginAt in one UPDATE that rewrites no index entry', async () => {
-    const ctx = (db: Kysely<Tables>) => ({ db, dialect: 'sqlite' as const, codec: codecFor('sqlite') });
     const plans = await plansOf(async (db) => {
-      const user = await q.findByIdentity(ctx(db), 'entra', 'plan-ann');
-      const updated = await q.patchUser(ctx(db), user!.id, { lastLoginAt: new Date('2024-06-01T08:30:00.000Z') });
+      const ctx = contextOf(db);
+      const user = await q.findByIdentity(ctx, 'entra', 'plan-ann');
+      const updated = await q.patchUser(ctx, user!.id, { lastLoginAt: new Date('2024-06-01T08:30:00.000Z') });
       expect([updated?.lastLoginAt?.toISOString(), updated?.roles]).toEqual(['2024-06-01T08:30:00.000Z', user!.roles]);
     });
     const writes = plans.slice(1);
@@ -77,10 +81,10 @@ describe('SqlUserStore query plans on SQLite', () => {
   });
 
   it('sets only the columns a profile change touches: a new email rewrites the email index, not the username index', async () => {
-    const ctx = (db: Kysely<Tables>) => ({ db, dialect: 'sqlite' as const, codec: codecFor('sqlite') });
     const plans = await plansOf(async (db) => {
-      const user = await q.findByIdentity(ctx(db), 'entra', 'plan-ann');
-      const updated = await q.patchUser(ctx(db), user!.id, { email: 'Ann.New@Contoso.com', username: user!.username, fields: {} });
+      const ctx = contextOf(db);
+      const user = await q.findByIdentity(ctx, 'entra', 'plan-ann');
+      const updated = await q.patchUser(ctx, user!.id, { email: 'Ann.New@Contoso.com', username: user!.username, fields: {} });
       expect(updated?.email).toBe('Ann.New@Contoso.com');
     });
     const update = plans.find((p) => p.sql.startsWith('update'))!;
@@ -90,13 +94,14 @@ describe('SqlUserStore query plans on SQLite', () => {
 
   it('answers every lookup of a login and of linking through an index: by id, username, email, role names', async () => {
     const plans = await plansOf(async (db) => {
-      await q.findById({ db, dialect: 'sqlite' }, 'id');
-      await q.findByUsername({ db, dialect: 'sqlite' }, 'alice', 'contoso.com');
-      await q.findByUsername({ db, dialect: 'sqlite' }, 'alice');
-      await q.findByEmail({ db, dialect: 'sqlite' }, 'alice@contoso.com');
-      await q.existingRoles(db, ['Admin', 'Viewer'], false);
-      await q.existingRoles(db, ['admin'], true);
-      await q.userExists(db, 'id');
+      const ctx = contextOf(db);
+      await q.findById(ctx, 'id');
+      await q.findByUsername(ctx, 'alice', 'contoso.com');
+      await q.findByUsername(ctx, 'alice');
+      await q.findByEmail(ctx, 'alice@contoso.com');
+      await q.existingRoles(ctx, ['Admin', 'Viewer'], false);
+      await q.existingRoles(ctx, ['admin'], true);
+      await q.userExists(ctx, 'id');
     });
     expect(plans.length).toBe(7);
     for (const { sql, plan } of plans) {

@@ -18,7 +18,7 @@ export const LOGIN_TARGETS = { B: 0.95, C: 0.9 };
  * warm-up, then `rounds` interleaved bursts of `burst` logins per variant.
  */
 export function loginSizes(quick) {
-  return quick ? { users: 150, generations: 1, burst: 100, rounds: 4, concurrency: 8, inproc: 300 } : { users: 200, generations: 3, burst: 100, rounds: 3, concurrency: 8, inproc: 600 };
+  return quick ? { users: 150, generations: 1, burst: 100, rounds: 4, concurrency: 8, inproc: 300 } : { users: 200, generations: 5, burst: 100, rounds: 3, concurrency: 8, inproc: 600 };
 }
 
 /**
@@ -92,7 +92,7 @@ export function formatLogin({ sizes, summary, inproc }) {
   const same = (v) => `${t(v)} | ${t(v)} | ${t(v)}`;
   lines.push(`| node-saml validatePostResponseAsync alone | ${same(inproc.nodeSaml)} |`);
   lines.push(`| jit-sso prechecks (base64, DOCTYPE, comments, algorithm allow-list on a DOM parse of the message) | ${same(inproc.precheck)} |`);
-  lines.push(`| jit-sso post-validation checks + replay cache (verify callback, provisioner stubbed) | ${same(inproc.checks)} |`);
+  lines.push(`| jit-sso post-validation checks + replay cache (verify callback on the prechecked message, provisioner stubbed) | ${same(inproc.checks)} |`);
   lines.push(`| jit-sso provisioning alone: provisionClaims (normalise, gate, plan, apply, audit) | ${cell('memory', 'provision')} | ${cell('sqlite', 'provision')} | ${cell('postgres', 'provision')} |`);
   lines.push(`| **jit-sso's own work, total** | ${cell('memory', 'own')} | ${cell('sqlite', 'own')} | ${cell('postgres', 'own')} |`);
   lines.push(`| own work as a share of node-saml's (wall) | ${share(inproc, 'memory')} | ${share(inproc, 'sqlite')} | ${share(inproc, 'postgres')} |`);

@@ -13,7 +13,7 @@ export const REQUESTS_TARGET = 0.95;
 
 /** Per generation and variant: a fresh server, a warm-up, then `rounds` interleaved bursts of `burst` requests. */
 export function requestSizes(quick) {
-  return quick ? { sessions: 16, generations: 1, warmup: 1000, burst: 2000, rounds: 4, concurrency: 16 } : { sessions: 16, generations: 3, warmup: 2000, burst: 2000, rounds: 4, concurrency: 16 };
+  return quick ? { sessions: 16, generations: 1, warmup: 1000, burst: 2000, rounds: 4, concurrency: 16 } : { sessions: 16, generations: 5, warmup: 2000, burst: 2000, rounds: 4, concurrency: 16 };
 }
 
 function requestVariants() {

@@ -16,6 +16,7 @@ import { parseConnection, resolveSqlOptions, type SqlConnection, type SqlUserSto
 import * as q from './queries.js';
 import { codecFor, isForeignKeyViolation, userNotFound, type Codec } from './rows.js';
 import { TablePrefixPlugin, type Database, type SqlDialect } from './schema.js';
+import { QueryTemplates } from './templates.js';
 
 /** One open transaction; `open` turns false when its `fn` settles. */
 interface Scope {
@@ -33,6 +34,8 @@ interface Core {
   dialect: SqlDialect;
   prefix: string;
   codec: Codec;
+  /** The login's statements, compiled once per shape (for the store and its transactions alike). */
+  templates: QueryTemplates;
   /** The transaction the current async call runs in, so that the outer store joins it too. */
   scopes: TransactionContext<Scope>;
   close(): Promise<void>;
@@ -89,6 +92,7 @@ export class SqlUserStore implements UserStore, UserAdmin {
       dialect: opened.dialect,
       prefix: tablePrefix,
       codec: codecFor(opened.dialect),
+      templates: new QueryTemplates(),
       scopes: new TransactionContext<Scope>(),
       close: opened.close,
     });
@@ -170,19 +174,19 @@ export class SqlUserStore implements UserStore, UserAdmin {
 
   /** Links another identity; rejects `ERR_JIT_SSO_USER_NOT_FOUND` or `ERR_JIT_SSO_IDENTITY_CONFLICT`. */
   async linkIdentity(userId: string, link: IdentityLink): Promise<void> {
-    return this.#forUser(userId, ({ db }) => q.insertIdentity(db, userId, link));
+    return this.#forUser(userId, (ctx) => q.insertIdentity(ctx, userId, link));
   }
 
   /** Which of `names` exist as roles, each once, in the store's spelling; `caseInsensitive` ignores case. */
   async existingRoles(names: readonly string[], options: { caseInsensitive?: boolean } = {}): Promise<string[]> {
-    return q.existingRoles(this.#db(), names, options.caseInsensitive === true);
+    return q.existingRoles(this.#ctx(this.#db()), names, options.caseInsensitive === true);
   }
 
   /** Removes, then adds, assignments (role + source + provider) in one transaction; unknown roles are not assigned. */
   async changeRoles(userId: string, change: RoleChange): Promise<void> {
-    return this.#forUser(userId, async ({ db }) => {
-      await q.removeRoles(db, userId, change.remove);
-      await q.addRoles(db, userId, change.add);
+    return this.#forUser(userId, async (ctx) => {
+      await q.removeRoles(ctx, userId, change.remove);
+      await q.addRoles(ctx, userId, change.add);
     });
   }
 
@@ -251,16 +255,16 @@ export class SqlUserStore implements UserStore, UserAdmin {
 
   /** Grants a `manual` assignment (a sync never removes it); `false` when the role does not exist. Rejects `ERR_JIT_SSO_USER_NOT_FOUND`. */
   async grantRole(userId: string, role: string): Promise<boolean> {
-    return this.#forUser(userId, async ({ db }) => {
-      if ((await q.existingRoles(db, [role], false)).length === 0) return false;
-      await q.addRoles(db, userId, [{ role, source: 'manual' }]);
+    return this.#forUser(userId, async (ctx) => {
+      if ((await q.existingRoles(ctx, [role], false)).length === 0) return false;
+      await q.addRoles(ctx, userId, [{ role, source: 'manual' }]);
       return true;
     });
   }
 
   /** Revokes the `manual` assignment only (IdP and default ones stay); `true` when one was removed. */
   async revokeRole(userId: string, role: string): Promise<boolean> {
-    return this.#forUser(userId, async ({ db }) => (await q.removeRoles(db, userId, [{ role, source: 'manual' }])) > 0);
+    return this.#forUser(userId, async (ctx) => (await q.removeRoles(ctx, userId, [{ role, source: 'manual' }])) > 0);
   }
 
   /** Activates a pending user, or disables one; rejects `ERR_JIT_SSO_USER_NOT_FOUND` for an unknown user. */
@@ -285,7 +289,8 @@ export class SqlUserStore implements UserStore, UserAdmin {
   }
 
   #ctx(db: Kysely<Database>): q.QueryContext {
-    return { db, codec: this.#core.codec, dialect: this.#core.dialect };
+    const { codec, dialect, templates } = this.#core;
+    return { db, codec, dialect, templates };
   }
 
   /** Runs `fn` all or nothing: in a new transaction, or in a savepoint of the open one. */
@@ -299,7 +304,7 @@ export class SqlUserStore implements UserStore, UserAdmin {
   async #forUser<T>(userId: string, fn: (ctx: q.QueryContext) => Promise<T>): Promise<T> {
     try {
       return await this.#atomic(async (ctx) => {
-        if (!(await q.userExists(ctx.db, userId))) throw userNotFound(userId);
+        if (!(await q.userExists(ctx, userId))) throw userNotFound(userId);
         return fn(ctx);
       });
     } catch (err) {

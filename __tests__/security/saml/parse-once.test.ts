@@ -64,6 +64,17 @@ describe('one parse of the Response per login', () => {
     expect(read.nameID).toBe('mallory@evil.example');
   });
 
+  it('asks for the verified assertion XML (node-saml serialises it on each call) only when it cannot read the prechecked document', async () => {
+    const { base64 } = idp.createResponse({ user: 'oid-alice', acsUrl: ACS, audience: AUDIENCE });
+    const { response, assertion } = await validate(base64, true);
+    let asked = 0;
+    const lazy = () => (asked++, assertion);
+    const reused = checkVerifiedAssertion(response, lazy, CHECKS, Date.now(), precheckPostMessage(base64));
+    expect([reused.nameID, asked]).toEqual(['alice@contoso.com', 0]);
+    const unsigned = checkVerifiedAssertion(response, lazy, { ...CHECKS, responseSigned: false }, Date.now(), precheckPostMessage(base64));
+    expect([unsigned.nameID, asked]).toEqual(['alice@contoso.com', 1]);
+  });
+
   it('signature wrapping with only the assertion signed: the assertion node-saml verified is read, never the posted document', async () => {
     const { xml } = idp.createResponse({ user: 'oid-alice', acsUrl: ACS, audience: AUDIENCE, sign: { assertion: true, response: false } });
     const { response: verified, assertion } = await validate(Buffer.from(xml).toString('base64'), false);

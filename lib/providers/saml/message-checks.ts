@@ -116,7 +116,8 @@ export interface CheckedAssertion {
  * Checks a response node-saml has verified. `responseXml` is the whole response as posted and
  * `prechecked` the same message as the prechecks parsed it; its document is reused when it is the
  * same text, so that a login parses the response once. `assertionXml` is the verified assertion
- * node-saml returns.
+ * node-saml returns, or a function that returns it (node-saml serialises it anew on each call, and
+ * it is only needed when the prechecked document cannot be reused).
  *
  * The assertion is read from the prechecked document only when node-saml has verified the
  * Response's own signature (`responseSigned`): that signature is a child of the root, references
@@ -127,7 +128,7 @@ export interface CheckedAssertion {
  */
 export function checkVerifiedAssertion(
   responseXml: string,
-  assertionXml: string,
+  assertionXml: string | (() => string),
   config: AssertionCheckConfig,
   nowMs: number,
   prechecked?: PrecheckedMessage,
@@ -142,7 +143,7 @@ export function checkVerifiedAssertion(
   const responseIssuer = first(response, 'Issuer');
   if (responseIssuer && text(responseIssuer) !== config.idpIssuer) throw samlRefusal('Response Issuer is not the IdP');
 
-  const assertion = (reused && config.responseSigned && onlyAssertionOf(response)) || parse(assertionXml);
+  const assertion = (reused && config.responseSigned && onlyAssertionOf(response)) || parse(typeof assertionXml === 'string' ? assertionXml : assertionXml());
   const issuer = first(assertion, 'Issuer');
   if (!issuer || text(issuer) !== config.idpIssuer) throw samlRefusal('Assertion Issuer is not the IdP');
   const id = assertion.getAttribute('ID');

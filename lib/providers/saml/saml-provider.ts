@@ -151,7 +151,7 @@ function signonVerify(o: ResolvedSamlOptions, replayCache: SsoCache, provisioner
       const now = Date.now();
       const message = prechecked.get(req);
       prechecked.delete(req);
-      const checked = checkVerifiedAssertion(profile.getSamlResponseXml?.() ?? '', profile.getAssertionXml?.() ?? '', checks, now, message);
+      const checked = checkVerifiedAssertion(profile.getSamlResponseXml?.() ?? '', () => profile.getAssertionXml?.() ?? '', checks, now, message);
       if (!(await replayCache.add(`saml-assertion:${o.id}:${checked.id}`, '1', checked.expiresAtMs - now))) {
         throw samlRefusal('assertion replayed');
       }
