@@ -76,7 +76,7 @@ describe('QueryTemplates', () => {
   it('refuses a build that does not pass an argument to Kysely as a value, instead of running it without it', async () => {
     const { db } = await itemsDb();
     const templates = new QueryTemplates();
-    const run = () => templates.execute(db, 'lost', ['a', 'b'], (name) => db.selectFrom('items').select('id').where('name', '=', name));
+    const run = () => templates.execute(db, 'lost', ['a', 'b'], (name, _kind) => db.selectFrom('items').select('id').where('name', '=', name));
     await expect(run()).rejects.toThrow('query template "lost" uses 1 of its 2 arguments');
     // Converted in the build: the template would hold the stand-in's text for good.
     const converted = () => templates.execute(db, 'converted', [1], (id) => db.selectFrom('items').select('id').where('name', '=', String(id)));

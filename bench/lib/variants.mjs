@@ -6,11 +6,14 @@ import { dropPgTables, pgUrl, removeSqlite, runPrefix, sqlAvailable } from './sq
 
 /**
  * The variants of the login and request benchmarks: (A) bare passport-saml, (B) jitSso + memory
- * store, (C) + SQLite, (D) + PostgreSQL. C needs jit-sso/sql; D also needs JIT_SSO_PG_URL.
+ * store, (C) + SQLite, (D) + PostgreSQL. C needs jit-sso/sql; D also needs JIT_SSO_PG_URL. With
+ * `control`, a second bare app (A′) measured like the others: A′/A, which would be 1 on a quiet
+ * machine, shows how far apart two servers of the same code land in the same run.
  */
-export function loginVariants({ all = false } = {}) {
+export function loginVariants({ all = false, control = false } = {}) {
   const variants = [
     { id: 'A', label: 'A bare passport-saml', kind: 'bare' },
+    ...(control ? [{ id: 'A2', label: 'A′ bare passport-saml again (control: the same code as A)', kind: 'bare' }] : []),
     { id: 'B', label: 'B jitSso + memory', kind: 'jit', store: 'memory' },
   ];
   if (sqlAvailable()) variants.push({ id: 'C', label: 'C jitSso + SQLite', kind: 'jit', store: 'sqlite' });

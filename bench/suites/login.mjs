@@ -40,7 +40,7 @@ export async function runLogin(ctx) {
   const bodies = responses.map((b64) => samlPostBody(b64));
   const request = (i) => ({ method: 'POST', path: CALLBACK_PATH, headers: FORM, body: bodies[i] });
   const expect = (status) => status === 303;
-  const variants = loginVariants();
+  const variants = loginVariants({ control: true });
   // Each server has its own store and replay cache, so the same signed responses serve them all.
   const start = async (v, g) => {
     const store = v.kind === 'jit' ? await freshStore(v.store, `login${v.id}`) : undefined;
@@ -96,7 +96,15 @@ export function formatLogin({ sizes, summary, inproc }) {
   lines.push(`| jit-sso provisioning alone: provisionClaims (normalise, gate, plan, apply, audit) | ${cell('memory', 'provision')} | ${cell('sqlite', 'provision')} | ${cell('postgres', 'provision')} |`);
   lines.push(`| **jit-sso's own work, total** | ${cell('memory', 'own')} | ${cell('sqlite', 'own')} | ${cell('postgres', 'own')} |`);
   lines.push(`| own work as a share of node-saml's (wall) | ${share(inproc, 'memory')} | ${share(inproc, 'sqlite')} | ${share(inproc, 'postgres')} |`);
+  const bare = summary.find((s) => s.id === 'A');
+  if (bare) lines.push(`| login ratio these parts imply: A's server CPU per login / (A's + own work's CPU) | ${implied(inproc, bare, 'memory')} | ${implied(inproc, bare, 'sqlite')} | ${implied(inproc, bare, 'postgres')} |`);
   return lines.join('\n');
+}
+
+/** What B/A, C/A, D/A would be if a jitSso login cost the bare app's login plus jit-sso's own work as timed alone. */
+function implied(inproc, bare, store) {
+  const s = inproc.stores[store];
+  return s ? fmt(bare.serverCpuMs / (bare.serverCpuMs + s.own.cpu)) : '—';
 }
 
 /** The spread of per-burst ratios, as 'min–max'. */

@@ -37,7 +37,7 @@ export class QueryTemplates {
    * `args`. `build` is called only for a new `key`, with stand-ins in place of `args`: it must pass
    * each of them to Kysely as a value (a `where` operand, an inserted or set value), unchanged.
    */
-  async execute<A extends readonly unknown[], R>(db: Kysely<any>, key: string, args: A, build: (...args: A) => Compilable<R>): Promise<QueryResult<R>> {
+  async execute<A extends readonly unknown[], R>(db: Kysely<any>, key: string, args: readonly [...A], build: (...args: A) => Compilable<R>): Promise<QueryResult<R>> {
     let template = this.#compiled.get(key);
     if (template) this.#compiled.delete(key);
     else template = compileTemplate(key, args.length, build);

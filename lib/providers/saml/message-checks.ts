@@ -69,7 +69,7 @@ function precheckXml(xml: string): PrecheckedMessage {
   // On the parsed document, so that character references (sha&#49;) cannot hide an algorithm.
   const root = parse(xml);
   for (const [name, allowed] of [['SignatureMethod', SIGNATURE_ALGORITHMS], ['DigestMethod', DIGEST_ALGORITHMS]] as const) {
-    for (const el of Array.from(root.getElementsByTagNameNS(XMLDSIG, name))) {
+    for (const el of descendants(root, XMLDSIG, name)) {
       if (!allowed.has(el.getAttribute('Algorithm') ?? '')) throw samlRefusal('SHA-1 signature or digest, or an algorithm not allowed');
     }
   }
@@ -243,7 +243,33 @@ function onlyAssertionOf(root: Element): Element | undefined {
 }
 
 function all(parent: Element, localName: string): Element[] {
-  return Array.from(parent.getElementsByTagNameNS(SAML_ASSERTION, localName));
+  return descendants(parent, SAML_ASSERTION, localName);
+}
+
+/**
+ * The elements under `root` with this namespace and local name, in document order: what
+ * `getElementsByTagNameNS` finds, in one walk of the tree (xmldom's live list walks it again as it
+ * is read, which cost more than the checks themselves).
+ */
+function descendants(root: Element, namespace: string, localName: string): Element[] {
+  const found: Element[] = [];
+  let node: Node | null = root.firstChild;
+  while (node) {
+    if (node.nodeType === 1) {
+      const el = node as Element;
+      if (el.localName === localName && el.namespaceURI === namespace) found.push(el);
+      if (el.firstChild) {
+        node = el.firstChild;
+        continue;
+      }
+    }
+    while (!node.nextSibling) {
+      node = node.parentNode;
+      if (!node || node === root) return found;
+    }
+    node = node.nextSibling;
+  }
+  return found;
 }
 
 /** The first direct child with this name in the assertion namespace. */
