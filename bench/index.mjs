@@ -2,7 +2,7 @@
 // side in the same run. Servers under test run in child processes (fresh ones per variant); the
 // load comes from this process over loopback. Benchmarks measure and print: they are not tests.
 //
-//   npm run bench                      everything (about 9 minutes on 2 cores; the first run also seeds 1M users)
+//   npm run bench                      everything (about 13 minutes on 2 cores; the first run also seeds 1M users)
 //   npm run bench -- --quick           smaller counts, one generation of servers
 //   npm run bench -- --only login,requests,scale,memory
 //   npm run bench -- --cpu-prof        servers write V8 CPU profiles to bench/.data/prof/
