@@ -4,12 +4,12 @@
  * login, a strict callback shape — and turns its string failures into jit-sso refusals.
  * @module
  */
-import { bindReturnTo } from '../internal/pending-logins.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { Strategy, StrategyCreated } from 'passport';
 import { isJitSsoError, JitSsoError, messageFor, type ErrorCode } from '../errors.js';
 import type { Logger } from '../internal/logger.js';
+import { bindReturnTo } from '../internal/pending-logins.js';
 import type { ResolvedAzureAdOptions } from './azure-ad-options.js';
 import { rememberLogin, sessionOf, takeLogin } from './azure-ad-session.js';
 import { azureAdRefusal } from './azure-ad-verify.js';

@@ -1,8 +1,9 @@
 /**
- * A bounded map whose entries expire `ttlMs` after they were set. When it is full, entries not read
- * since they were set (or since their last second chance) go first: a "second chance" approximation
- * of least-recently-used, so that `get` — once per authenticated request — is a lookup and a flag
- * instead of a delete and a re-insert.
+ * A bounded map whose entries expire `ttlMs` after they were set (`Infinity`: never). When it is
+ * full, entries not read since they were set (or since their last second chance) go first: a
+ * "second chance" approximation of least-recently-used, so that `get` — once per authenticated
+ * request, or per query for the SQL caches — is a lookup and a flag instead of a delete and a
+ * re-insert.
  */
 export class TtlLru<V> {
   readonly #entries = new Map<string, { value: V; expiresAt: number; read: boolean }>();
@@ -33,6 +34,10 @@ export class TtlLru<V> {
 
   delete(key: string): void {
     this.#entries.delete(key);
+  }
+
+  clear(): void {
+    this.#entries.clear();
   }
 
   get size(): number {

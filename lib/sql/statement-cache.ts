@@ -4,6 +4,8 @@
  * @module
  */
 
+import { TtlLru } from '../internal/ttl-lru.js';
+
 /**
  * How many statements one SQLite connection keeps prepared. The store sends a few dozen different
  * ones, plus one per length of the role-name lists it looks up.
@@ -28,24 +30,23 @@ export interface SqliteDatabase {
 
 /**
  * Wraps `database` so that `prepare(sql)` hands back the statement it prepared before for the same
- * text, keeping the `size` most recently used. Reuse is safe because Kysely's SQLite driver has one
- * connection and runs one query at a time on it, each to completion (`all` or `run`) before the
- * next; a statement still being iterated (a stream) is not handed out again, a fresh one is.
+ * text, keeping `size` of them (the ones used least recently go first, see {@link TtlLru}). Reuse
+ * is safe because Kysely's SQLite driver has one connection and runs one query at a time on it, each
+ * to completion (`all` or `run`) before the next; a statement still being iterated (a stream) is not
+ * handed out again, a fresh one is.
  * Statements of a schema that changed meanwhile are re-prepared by SQLite itself.
  * @example
  * new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(new BetterSqlite3(file)) }) });
  */
 export function cacheStatements(database: SqliteDatabase, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
-  // A Map iterates in insertion order: re-inserting on every hit keeps the least recently used first.
-  const cache = new Map<string, SqliteStatement>();
+  const cache = new TtlLru<SqliteStatement>(size, Infinity);
   return {
     prepare(sql) {
       const cached = cache.get(sql);
       if (cached?.busy) return database.prepare(sql);
-      const statement = cached ?? database.prepare(sql);
-      cache.delete(sql);
+      if (cached) return cached;
+      const statement = database.prepare(sql);
       cache.set(sql, statement);
-      if (cache.size > size) cache.delete(cache.keys().next().value as string);
       return statement;
     },
     close() {

@@ -5,6 +5,7 @@
  * @module
  */
 import { createQueryId, type Compilable, type CompiledQuery, type Kysely, type QueryResult } from 'kysely';
+import { TtlLru } from '../internal/ttl-lru.js';
 
 /**
  * How many compiled queries one store keeps. A login uses about a dozen shapes; lists (role names,
@@ -27,10 +28,11 @@ class Slot {
  * const { rows } = await templates.execute(db, 'userById', [id], (id) => db.selectFrom('users').selectAll().where('id', '=', id));
  */
 export class QueryTemplates {
-  // A Map iterates in insertion order: re-inserting on every hit keeps the least recently used first.
-  readonly #compiled = new Map<string, CompiledQuery>();
+  readonly #compiled: TtlLru<CompiledQuery>;
 
-  constructor(readonly size = TEMPLATE_CACHE_SIZE) {}
+  constructor(size = TEMPLATE_CACHE_SIZE) {
+    this.#compiled = new TtlLru(size, Infinity);
+  }
 
   /**
    * Runs on `db` (a store's or a transaction's, which compile alike) the query `build` makes of
@@ -39,10 +41,10 @@ export class QueryTemplates {
    */
   async execute<A extends readonly unknown[], R>(db: Kysely<any>, key: string, args: readonly [...A], build: (...args: A) => Compilable<R>): Promise<QueryResult<R>> {
     let template = this.#compiled.get(key);
-    if (template) this.#compiled.delete(key);
-    else template = compileTemplate(key, args.length, build);
-    this.#compiled.set(key, template);
-    if (this.#compiled.size > this.size) this.#compiled.delete(this.#compiled.keys().next().value as string);
+    if (template === undefined) {
+      template = compileTemplate(key, args.length, build);
+      this.#compiled.set(key, template);
+    }
     const parameters = template.parameters.map((p) => (p instanceof Slot ? args[p.index] : p));
     return db.executeQuery<R>({ ...template, parameters, queryId: createQueryId() } as CompiledQuery<R>);
   }

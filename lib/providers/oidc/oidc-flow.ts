@@ -4,13 +4,13 @@
  * jit-sso's checks, userinfo, group overage, provisioning).
  * @module
  */
-import { bindReturnTo } from '../../internal/pending-logins.js';
 import type { Request } from 'express';
 import type { Strategy, StrategyCreated } from 'passport';
 import { isJitSsoError, JitSsoError } from '../../errors.js';
 import { toIdentity } from '../../identity/to-identity.js';
 import type { Identity } from '../../identity/types.js';
 import type { Logger } from '../../internal/logger.js';
+import { bindReturnTo } from '../../internal/pending-logins.js';
 import { isPlainRecord } from '../../internal/safe-object.js';
 import { loginContextOf } from '../../provisioning/audit.js';
 import type { JitProvisioner } from '../../provisioning/jit-provision.js';
@@ -22,7 +22,6 @@ import { rememberLogin, takeLogin, type PendingLogin } from './oidc-session.js';
 
 /** The Passport `authenticate` option that makes the strategy start a login rather than finish one. */
 export const LOGIN_OPTION = 'jitSsoOidcLogin';
-
 
 export { boundReturnTo } from '../../internal/pending-logins.js';
 
