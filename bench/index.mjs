@@ -112,7 +112,7 @@ function targetsTable(results) {
   const rows = [];
   const row = (what, value, target, met) => rows.push(`| ${what} | ${value} | ${target} | ${met === undefined ? '—' : met ? 'met' : '**missed**'} |`);
   if (results.login) {
-    for (const s of results.login.summary.filter((x) => x.id !== 'A')) {
+    for (const s of results.login.summary.filter((x) => x.id !== 'A' && !x.part)) {
       const target = LOGIN_TARGETS[s.id];
       const what = s.kind === 'bare' ? 'login throughput A′/A (control: a second bare app; 1 on a quiet machine)' : `login throughput ${s.id}/A (${s.label.slice(2)})`;
       row(what, `${fmt(s.ratio)} (${range(s.ratios)})`, target ? `≥ ${target}` : 'none', target ? s.ratio >= target : undefined);

@@ -1,6 +1,7 @@
 // In-process timings, in a child of its own: node-saml's validation alone, and jit-sso's own work
-// per login alone: the message prechecks (runtime.precheckCallback), the post-validation checks +
-// replay cache (the provider's verify callback, with a provisioner that answers at once), and
+// per login alone: the message prechecks (runtime.precheckCallback: text only), the checks after
+// node-saml — the one parse of the message, the algorithm allow-list, the checks, the replay cache
+// (the provider's verify callback, with a provisioner that answers at once) — and
 // provisioning (provisioner.provisionClaims: normalise, gate, plan, apply, audit) on each store.
 // Input (argv[2], JSON): { responsesFile, idpCert, users, warmup, count, stores: [{ type, ... }] }.
 import fs from 'node:fs';
@@ -60,9 +61,9 @@ const profiles = [];
 for (const b64 of responses) profiles.push((await validate(b64)).profile);
 const claims = profiles.map(rawClaims);
 
-// The post-validation checks and the replay cache alone: the verify callback with a provisioner
+// The checks after node-saml and the replay cache alone: the verify callback with a provisioner
 // that answers at once; a fresh provider (and replay cache) per pass. As in a server, each request
-// went through the prechecks first (not timed here), so the checks read the document they parsed.
+// went through the prechecks first (not timed here).
 const checksPass = () => {
   const runtime = mountProvider(stubProvisioner);
   const requests = responses.map((b64) => ({ ...req, body: { SAMLResponse: b64 } }));

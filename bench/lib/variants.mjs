@@ -8,13 +8,19 @@ import { dropPgTables, pgUrl, removeSqlite, runPrefix, sqlAvailable } from './sq
  * The variants of the login and request benchmarks: (A) bare passport-saml, (B) jitSso + memory
  * store, (C) + SQLite, (D) + PostgreSQL. C needs jit-sso/sql; D also needs JIT_SSO_PG_URL. With
  * `control`, a second bare app (A′) measured like the others: A′/A, which would be 1 on a quiet
- * machine, shows how far apart two servers of the same code land in the same run.
+ * machine, shows how far apart two servers of the same code land in the same run. With `parts`, two
+ * servers that split B's cost over A in a server's conditions: (AP) the bare app with jit-sso's SAML
+ * strategy in place of passport-saml's — prechecks, the one DOM parse of the message, algorithm
+ * allow-list, checks, replay cache — and a provisioner that answers at once, and (B0) B with such a
+ * provisioner (`part: true`, no target).
  */
-export function loginVariants({ all = false, control = false } = {}) {
+export function loginVariants({ all = false, control = false, parts = false } = {}) {
   const variants = [
     { id: 'A', label: 'A bare passport-saml', kind: 'bare' },
     ...(control ? [{ id: 'A2', label: 'A′ bare passport-saml again (control: the same code as A)', kind: 'bare' }] : []),
+    ...(parts ? [{ id: 'AP', label: 'AP bare app with jit-sso\'s SAML strategy, provisioning answered at once (attribution)', kind: 'bare', samlChecks: true, part: true }] : []),
     { id: 'B', label: 'B jitSso + memory', kind: 'jit', store: 'memory' },
+    ...(parts ? [{ id: 'B0', label: 'B0 jitSso + memory, provisioning answered at once (attribution)', kind: 'jit', store: 'memory', stubProvisioning: true, part: true }] : []),
   ];
   if (sqlAvailable()) variants.push({ id: 'C', label: 'C jitSso + SQLite', kind: 'jit', store: 'sqlite' });
   if (sqlAvailable() && pgUrl()) variants.push({ id: 'D', label: 'D jitSso + PostgreSQL', kind: 'jit', store: 'postgres' });

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fork } from 'node:child_process';
-import { APP_ROLES, BENCH_DIR, CALLBACK_PATH, DATA_DIR, benchUser, fmt, fmtInt, log } from '../lib/common.mjs';
+import { APP_ROLES, BENCH_DIR, CALLBACK_PATH, DATA_DIR, benchUser, fmt, fmtInt, log, median } from '../lib/common.mjs';
 import { startServer } from '../lib/child.mjs';
 import { FORM, runLoad, samlPostBody } from '../lib/load.mjs';
 import { idpKeys, signResponses } from '../lib/sign.mjs';
@@ -40,11 +40,11 @@ export async function runLogin(ctx) {
   const bodies = responses.map((b64) => samlPostBody(b64));
   const request = (i) => ({ method: 'POST', path: CALLBACK_PATH, headers: FORM, body: bodies[i] });
   const expect = (status) => status === 303;
-  const variants = loginVariants({ control: true });
+  const variants = loginVariants({ control: true, parts: true });
   // Each server has its own store and replay cache, so the same signed responses serve them all.
   const start = async (v, g) => {
     const store = v.kind === 'jit' ? await freshStore(v.store, `login${v.id}`) : undefined;
-    const server = await startServer({ kind: v.kind, idpCert: keys.certificate, store: store?.spec, roles: APP_ROLES }, `login-${v.id}-${g}`);
+    const server = await startServer({ kind: v.kind, idpCert: keys.certificate, store: store?.spec, roles: APP_ROLES, samlChecks: v.samlChecks, stubProvisioning: v.stubProvisioning }, `login-${v.id}-${g}`);
     const warm = await runLoad({ port: server.port, request, from: 0, count: sizes.users, concurrency: sizes.concurrency, expect });
     if (warm.errors) throw new Error(`${v.label}: warm-up logins failed: ${warm.firstError}`);
     return { server, request, expect, next: sizes.users, cleanup: () => store?.cleanup() };
@@ -91,15 +91,41 @@ export function formatLogin({ sizes, summary, inproc }) {
   const cell = (store, key) => (inproc.stores[store] ? t(inproc.stores[store][key]) : '—');
   const same = (v) => `${t(v)} | ${t(v)} | ${t(v)}`;
   lines.push(`| node-saml validatePostResponseAsync alone | ${same(inproc.nodeSaml)} |`);
-  lines.push(`| jit-sso prechecks (base64, DOCTYPE, comments, algorithm allow-list on a DOM parse of the message) | ${same(inproc.precheck)} |`);
-  lines.push(`| jit-sso post-validation checks + replay cache (verify callback on the prechecked message, provisioner stubbed) | ${same(inproc.checks)} |`);
+  lines.push(`| jit-sso prechecks before node-saml (base64, DOCTYPE, comments: text only) | ${same(inproc.precheck)} |`);
+  lines.push(`| jit-sso checks after node-saml: the one DOM parse, algorithm allow-list, Destination … attributes, replay cache (verify callback, provisioner stubbed) | ${same(inproc.checks)} |`);
   lines.push(`| jit-sso provisioning alone: provisionClaims (normalise, gate, plan, apply, audit) | ${cell('memory', 'provision')} | ${cell('sqlite', 'provision')} | ${cell('postgres', 'provision')} |`);
   lines.push(`| the same provisioning, each call right after a node-saml validation (caches left to node-saml, as in a server) | ${cell('memory', 'provisionBetween')} | ${cell('sqlite', 'provisionBetween')} | ${cell('postgres', 'provisionBetween')} |`);
   lines.push(`| **jit-sso's own work, total** (prechecks + checks + provisioning back to back) | ${cell('memory', 'own')} | ${cell('sqlite', 'own')} | ${cell('postgres', 'own')} |`);
   lines.push(`| own work as a share of node-saml's (wall) | ${share(inproc, 'memory')} | ${share(inproc, 'sqlite')} | ${share(inproc, 'postgres')} |`);
   const bare = summary.find((s) => s.id === 'A');
   if (bare) lines.push(`| login ratio these parts imply: A's server CPU per login / (A's + own work's CPU) | ${implied(inproc, bare, 'memory')} | ${implied(inproc, bare, 'sqlite')} | ${implied(inproc, bare, 'postgres')} |`);
+  const parts = attribution(summary);
+  if (parts.length) {
+    lines.push('', "Where a jitSso login's server CPU goes beyond A's, from the attribution servers of the same run (AP: A with jit-sso's SAML strategy in place of passport-saml's; B0: B; both with provisioning answered at once). Each step is the median over generations of that generation's difference in server CPU per login:", '');
+    lines.push('| step | server CPU ms/login (range over generations) | share of A\'s login | ratio A/x up to this step |', '|---|---:|---:|---:|');
+    for (const p of parts) lines.push(`| ${p.label} | ${fmt(p.ms)} (${fmt(Math.min(...p.all))} to ${fmt(Math.max(...p.all))}) | ${fmt(p.share * 100, 1)} % | ${p.upTo === undefined ? '—' : fmt(p.upTo)} |`);
+  }
   return lines.join('\n');
+}
+
+/**
+ * B's (and C's, D's) server CPU over A's, step by step: jit-sso's SAML checks (AP − A), jitSso's
+ * request handling (B0 − AP), provisioning on each store (B − B0, C − B0, D − B0). Per generation,
+ * since servers of one generation share the machine's state; medians over generations.
+ */
+export function attribution(summary) {
+  const byId = Object.fromEntries(summary.map((s) => [s.id, s]));
+  if (!byId.A || !byId.AP || !byId.B0) return [];
+  const cpu = (id, g) => byId[id].generations[g].serverCpuMs;
+  const gens = byId.A.generations.map((_, g) => g);
+  const step = (label, to, from) => {
+    const all = gens.map((g) => cpu(to, g) - cpu(from, g));
+    const upTo = median(gens.map((g) => cpu('A', g) / cpu(to, g)));
+    return { label, to, all, ms: median(all), share: median(gens.map((g) => (cpu(to, g) - cpu(from, g)) / cpu('A', g))), upTo };
+  };
+  const rows = [step("jit-sso's SAML checks: text prechecks, one DOM parse of the message, algorithm allow-list, checks after node-saml, replay cache (AP − A)", 'AP', 'A'), step("jitSso's routes, its Passport instance, the session's SSO record (B0 − AP)", 'B0', 'AP')];
+  for (const [id, store] of [['B', 'memory'], ['C', 'SQLite'], ['D', 'PostgreSQL']]) if (byId[id]) rows.push(step(`provisioning on ${store} (${id} − B0)`, id, 'B0'));
+  return rows;
 }
 
 /** What B/A, C/A, D/A would be if a jitSso login cost the bare app's login plus jit-sso's own work as timed alone. */

@@ -1,12 +1,12 @@
 /// <reference lib="dom" />
 /**
- * A login parses the posted Response once: the prechecks' document is reused by the checks after
- * node-saml's validation. These tests pin down when it may be, so that the saving cannot turn into
- * reading bytes no signature covers (signature wrapping).
+ * A login parses the posted Response once, in the checks after node-saml's validation; the prechecks
+ * before it read the text only. These tests pin down when the assertion may be read from that one
+ * document, so that the saving cannot turn into reading bytes no signature covers (signature wrapping).
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
-import { checkVerifiedAssertion, precheckPostMessage, type AssertionCheckConfig } from '../../../lib/providers/saml/message-checks.js';
+import { checkVerifiedAssertion, screenPostMessage, type AssertionCheckConfig } from '../../../lib/providers/saml/message-checks.js';
 import { createTestSamlIdp, tamperXml, type TestSamlIdp } from '../../../lib/testing/saml-idp.js';
 import { forgeAssertion, samlElements } from '../../helpers/saml-attacks.js';
 
@@ -39,78 +39,82 @@ async function validate(base64: string, wantAuthnResponseSigned: boolean): Promi
 }
 
 /** Prechecks, validates with node-saml and runs the checks after it, as a login does. */
-async function login(base64: string, wantAuthnResponseSigned: boolean, reuse = true) {
-  const prechecked = precheckPostMessage(base64);
+async function login(base64: string, wantAuthnResponseSigned: boolean) {
+  screenPostMessage(base64);
   const { response, assertion } = await validate(base64, wantAuthnResponseSigned);
-  const config = { ...CHECKS, responseSigned: wantAuthnResponseSigned };
-  return checkVerifiedAssertion(response, assertion, config, Date.now(), reuse ? prechecked : undefined);
+  return checkVerifiedAssertion(response, assertion, { ...CHECKS, responseSigned: wantAuthnResponseSigned }, Date.now());
 }
 
 describe('one parse of the Response per login', () => {
-  it('reading the assertion from the prechecked document gives what parsing the verified assertion gives', async () => {
+  it('reading the assertion from the Response document gives what parsing the verified assertion gives', async () => {
     const { base64 } = idp.createResponse({ user: 'oid-alice', acsUrl: ACS, audience: AUDIENCE });
-    const reused = await login(base64, true);
-    const parsed = await login(base64, true, false);
-    expect(reused).toEqual(parsed);
-    expect(reused.nameID).toBe('alice@contoso.com');
-    expect(Object.keys(reused.profile).length).toBeGreaterThan(4);
+    const { response, assertion } = await validate(base64, true);
+    const fromDocument = checkVerifiedAssertion(response, () => assertion, CHECKS, Date.now());
+    const parsedApart = checkVerifiedAssertion(response, assertion, { ...CHECKS, responseSigned: false }, Date.now());
+    expect(fromDocument).toEqual(parsedApart);
+    expect(fromDocument.nameID).toBe('alice@contoso.com');
+    expect(Object.keys(fromDocument.profile).length).toBeGreaterThan(4);
   });
 
-  it('the prechecked document is what is read when the Response signature is verified (no second parse)', async () => {
+  it('the Response node-saml verified is what is read when its own signature is required (no second parse)', async () => {
     const { base64 } = idp.createResponse({ user: 'oid-alice', acsUrl: ACS, audience: AUDIENCE });
-    const { response: xml, assertion } = await validate(base64, true);
-    // A document edited after the prechecks stands for "the bytes that were read": reuse shows in the result.
-    const read = checkVerifiedAssertion(xml, assertion, CHECKS, Date.now(), { xml, root: withNameId(xml, 'mallory@evil.example') });
+    const { response, assertion } = await validate(base64, true);
+    // The Response text edited after the validation stands for "the bytes that were read": it shows in the result.
+    const read = checkVerifiedAssertion(withNameId(response, 'mallory@evil.example'), assertion, CHECKS, Date.now());
     expect(read.nameID).toBe('mallory@evil.example');
   });
 
-  it('asks for the verified assertion XML (node-saml serialises it on each call) only when it cannot read the prechecked document', async () => {
+  it('asks for the verified assertion XML (node-saml serialises it on each call) only when it cannot read the Response document', async () => {
     const { base64 } = idp.createResponse({ user: 'oid-alice', acsUrl: ACS, audience: AUDIENCE });
     const { response, assertion } = await validate(base64, true);
     let asked = 0;
     const lazy = () => (asked++, assertion);
-    const reused = checkVerifiedAssertion(response, lazy, CHECKS, Date.now(), precheckPostMessage(base64));
-    expect([reused.nameID, asked]).toEqual(['alice@contoso.com', 0]);
-    const unsigned = checkVerifiedAssertion(response, lazy, { ...CHECKS, responseSigned: false }, Date.now(), precheckPostMessage(base64));
+    const fromDocument = checkVerifiedAssertion(response, lazy, CHECKS, Date.now());
+    expect([fromDocument.nameID, asked]).toEqual(['alice@contoso.com', 0]);
+    const unsigned = checkVerifiedAssertion(response, lazy, { ...CHECKS, responseSigned: false }, Date.now());
     expect([unsigned.nameID, asked]).toEqual(['alice@contoso.com', 1]);
   });
 
-  it('signature wrapping with only the assertion signed: the assertion node-saml verified is read, never the posted document', async () => {
+  it('signature wrapping with only the assertion signed: the assertion node-saml verified is read, never the Response document', async () => {
     const { xml } = idp.createResponse({ user: 'oid-alice', acsUrl: ACS, audience: AUDIENCE, sign: { assertion: true, response: false } });
     const { response: verified, assertion } = await validate(Buffer.from(xml).toString('base64'), false);
     const unsigned = { ...CHECKS, responseSigned: false };
-    // The same text, its unsigned part standing for a forged assertion: the verified assertion XML wins.
-    const sameText = checkVerifiedAssertion(verified, assertion, unsigned, Date.now(), { xml: verified, root: withNameId(verified, 'mallory@evil.example') });
-    expect(sameText.nameID).toBe('alice@contoso.com');
-    // A posted text that is not the one node-saml validated is never reused.
+    // The Response's unsigned text carrying another NameID stands for a forged assertion: the verified assertion XML wins.
+    expect(checkVerifiedAssertion(withNameId(verified, 'mallory@evil.example'), assertion, unsigned, Date.now()).nameID).toBe('alice@contoso.com');
+    // A wrapped forgery beside the signed assertion: still the assertion node-saml verified.
     const forged = tamperXml(xml, (doc) => {
       const { signed, forged: bob } = forgeAssertion(doc);
       signed.parentNode!.replaceChild(bob, signed);
     });
-    const other = checkVerifiedAssertion(verified, assertion, CHECKS, Date.now(), precheckPostMessage(Buffer.from(forged).toString('base64')));
-    expect(other.nameID).toBe('alice@contoso.com');
+    expect(checkVerifiedAssertion(forged, assertion, unsigned, Date.now()).nameID).toBe('alice@contoso.com');
   });
 
-  it('a Response with an EncryptedAssertion beside the Assertion is not read from the prechecked document', async () => {
+  it('a Response with an EncryptedAssertion beside the Assertion is not read from its document', async () => {
+    const { xml, base64 } = idp.createResponse({ user: 'oid-alice', acsUrl: ACS, audience: AUDIENCE });
+    const validated = await validate(base64, true);
+    // Two candidates under the root: the checks fall back to the verified XML they are given.
+    const twoAssertions = tamperXml(xml, (doc) => {
+      doc.documentElement.appendChild(doc.createElementNS('urn:oasis:names:tc:SAML:2.0:assertion', 'saml:EncryptedAssertion'));
+      samlElements(doc, 'NameID')[0]!.textContent = 'mallory@evil.example';
+    });
+    expect(checkVerifiedAssertion(twoAssertions, validated.assertion, CHECKS, Date.now()).nameID).toBe('alice@contoso.com');
+  });
+
+  it('the prechecks before node-saml read the text only; the algorithm allow-list runs on the one parse after it', async () => {
     const { xml } = idp.createResponse({ user: 'oid-alice', acsUrl: ACS, audience: AUDIENCE });
-    const prechecked = precheckPostMessage(Buffer.from(xml).toString('base64'));
-    const root = prechecked.root;
-    const doc = root.ownerDocument;
-    const encrypted = doc.createElementNS('urn:oasis:names:tc:SAML:2.0:assertion', 'saml:EncryptedAssertion');
-    root.appendChild(encrypted);
-    // The prechecked root now has two candidates: the checks fall back to the verified XML they are given.
-    const assertion = samlElements(doc, 'Assertion')[0]!;
-    const nameId = samlElements(assertion, 'NameID')[0]!;
-    nameId.textContent = 'mallory@evil.example';
-    const validated = await validate(Buffer.from(xml).toString('base64'), true);
-    const checked = checkVerifiedAssertion(validated.response, validated.assertion, CHECKS, Date.now(), prechecked);
-    expect(checked.nameID).toBe('alice@contoso.com');
+    // Not XML at all: the text checks let it through to node-saml, which refuses it.
+    expect(screenPostMessage(Buffer.from('<samlp:Response').toString('base64'))).toBe('<samlp:Response');
+    // SHA-1 spelt as a character reference: only a parser sees it, and the checks after node-saml refuse it.
+    const sha1 = xml.replace('http://www.w3.org/2001/04/xmlenc#sha256', 'http://www.w3.org/2000/09/xmldsig#sha&#49;');
+    expect(sha1).not.toBe(xml);
+    expect(screenPostMessage(Buffer.from(sha1).toString('base64'))).toBe(sha1);
+    expect(() => checkVerifiedAssertion(sha1, '', CHECKS, Date.now())).toThrow(expect.objectContaining({ details: { reason: 'SHA-1 signature or digest, or an algorithm not allowed' } }));
   });
 });
 
-/** The prechecked root of `xml` with its NameID changed: what a reader of those bytes would see. */
-function withNameId(xml: string, nameId: string): Element {
-  const { root } = precheckPostMessage(Buffer.from(xml).toString('base64'));
-  samlElements(root, 'NameID')[0]!.textContent = nameId;
-  return root;
+/** `xml` with its (first) NameID changed: what a reader of those bytes would see. */
+function withNameId(xml: string, nameId: string): string {
+  return tamperXml(xml, (doc) => {
+    samlElements(doc, 'NameID')[0]!.textContent = nameId;
+  });
 }

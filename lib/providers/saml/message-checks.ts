@@ -42,13 +42,19 @@ export interface PrecheckedMessage {
 }
 
 /**
- * Decodes a POST-binding message and refuses what no honest IdP sends: a DOCTYPE or entity
- * declaration (entity expansion), XML comments (the comment-in-NameID truncation attack), and
- * SHA-1 signature or digest algorithms.
+ * Decodes a POST-binding message and refuses what no honest IdP sends, before any parser reads it:
+ * a DOCTYPE or entity declaration (entity expansion) and XML comments (the comment-in-NameID
+ * truncation attack). Text checks only: a login's message is parsed once, by the checks after
+ * node-saml's validation ({@link checkVerifiedAssertion}), which also apply the algorithm allow-list.
  */
-export function precheckPostMessage(base64: unknown): PrecheckedMessage {
+export function screenPostMessage(base64: unknown): string {
   if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/=\r\n]+$/.test(base64)) throw samlRefusal('message is not base64');
-  return precheckXml(Buffer.from(base64, 'base64').toString('utf8'));
+  return screenXml(Buffer.from(base64, 'base64').toString('utf8'));
+}
+
+/** {@link screenPostMessage}, then the parse and the algorithm allow-list (SHA-1 refused): a logout message's prechecks. */
+export function precheckPostMessage(base64: unknown): PrecheckedMessage {
+  return precheckXml(screenPostMessage(base64));
 }
 
 /** Inflates a redirect-binding message with an output limit (a deflate bomb is refused), then prechecks it. */
@@ -63,11 +69,15 @@ export function precheckRedirectMessage(base64: unknown, maxBytes: number): Prec
   return precheckXml(xml);
 }
 
-function precheckXml(xml: string): PrecheckedMessage {
+function screenXml(xml: string): string {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw samlRefusal('DOCTYPE or entity declaration in message');
   if (xml.includes('<!--')) throw samlRefusal('XML comment in message');
+  return xml;
+}
+
+function precheckXml(xml: string): PrecheckedMessage {
   // On the parsed document, so that character references (sha&#49;) cannot hide an algorithm.
-  const root = parse(xml);
+  const root = parse(screenXml(xml));
   for (const [name, allowed] of [['SignatureMethod', SIGNATURE_ALGORITHMS], ['DigestMethod', DIGEST_ALGORITHMS]] as const) {
     for (const el of descendants(root, XMLDSIG, name)) {
       if (!allowed.has(el.getAttribute('Algorithm') ?? '')) throw samlRefusal('SHA-1 signature or digest, or an algorithm not allowed');
@@ -113,28 +123,27 @@ export interface CheckedAssertion {
 }
 
 /**
- * Checks a response node-saml has verified. `responseXml` is the whole response as posted and
- * `prechecked` the same message as the prechecks parsed it; its document is reused when it is the
- * same text, so that a login parses the response once. `assertionXml` is the verified assertion
- * node-saml returns, or a function that returns it (node-saml serialises it anew on each call, and
- * it is only needed when the prechecked document cannot be reused).
+ * Checks a response node-saml has verified. `responseXml` is the whole response node-saml validated
+ * (`profile.getSamlResponseXml()`); it is parsed here, once per login, and the algorithm allow-list
+ * applied to it (on the parsed document, so that a character reference — `sha&#49;` — cannot hide an
+ * algorithm). The parse comes after node-saml's validation rather than before it so that no document
+ * is held through the validation's milliseconds, several logins at a time.
  *
- * The assertion is read from the prechecked document only when node-saml has verified the
- * Response's own signature (`responseSigned`): that signature is a child of the root, references
- * the root's ID, which no other element has, so everything under the root — the one Assertion
- * included — is what was signed, and no wrapped copy can stand in for it (node-saml itself takes
- * the assertion from the signed response then). Otherwise (an unsigned Response, an encrypted
- * assertion) the verified `assertionXml` is parsed on its own.
+ * The assertion is read from that document only when node-saml has verified the Response's own
+ * signature (`responseSigned`): that signature is a child of the root, references the root's ID,
+ * which no other element has, so everything under the root — the one Assertion included — is what
+ * was signed, and no wrapped copy can stand in for it (node-saml itself takes the assertion from the
+ * signed response then). Otherwise (an unsigned Response, an encrypted assertion) the verified
+ * `assertionXml` node-saml returns is parsed on its own; it may be given as a function (node-saml
+ * serialises it anew on each call, and it is only needed then).
  */
 export function checkVerifiedAssertion(
   responseXml: string,
   assertionXml: string | (() => string),
   config: AssertionCheckConfig,
   nowMs: number,
-  prechecked?: PrecheckedMessage,
 ): CheckedAssertion {
-  const reused = prechecked?.xml === responseXml;
-  const response = reused ? prechecked.root : parse(responseXml);
+  const response = precheckXml(responseXml).root;
   if (response.getAttribute('Destination') !== config.callbackUrl) throw samlRefusal('Destination is not the ACS URL');
   // node-saml ignores the top-level status when a signed assertion is present.
   const status = firstIn(response, SAML_PROTOCOL, 'Status');
@@ -143,7 +152,7 @@ export function checkVerifiedAssertion(
   const responseIssuer = first(response, 'Issuer');
   if (responseIssuer && text(responseIssuer) !== config.idpIssuer) throw samlRefusal('Response Issuer is not the IdP');
 
-  const assertion = (reused && config.responseSigned && onlyAssertionOf(response)) || parse(typeof assertionXml === 'string' ? assertionXml : assertionXml());
+  const assertion = (config.responseSigned && onlyAssertionOf(response)) || parse(typeof assertionXml === 'string' ? assertionXml : assertionXml());
   const issuer = first(assertion, 'Issuer');
   if (!issuer || text(issuer) !== config.idpIssuer) throw samlRefusal('Assertion Issuer is not the IdP');
   const id = assertion.getAttribute('ID');

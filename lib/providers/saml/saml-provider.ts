@@ -12,7 +12,7 @@ import { loginContextOf } from '../../provisioning/audit.js';
 import type { JitProvisioner } from '../../provisioning/jit-provision.js';
 import type { ProvisioningOptions } from '../../provisioning/policy.js';
 import type { ProviderMountContext, ProviderRuntime, SsoProvider, SsoSessionInfo } from '../types.js';
-import { checkVerifiedAssertion, precheckPostMessage, samlRefusal, type AssertionCheckConfig, type PrecheckedMessage } from './message-checks.js';
+import { checkVerifiedAssertion, samlRefusal, screenPostMessage, type AssertionCheckConfig } from './message-checks.js';
 import { validateLogoutMessage } from './saml-logout.js';
 import { resolveSamlOptions, type ResolvedSamlOptions, type SamlProviderOptions } from './saml-options.js';
 
@@ -53,12 +53,10 @@ function mountSaml(o: ResolvedSamlOptions, { provisioner }: ProviderMountContext
   const requestCache = o.requestCache ?? memoryCache({ whenFull: 'evict-oldest' });
   const replayCache = o.replayCache ?? memoryCache();
   const config = samlConfig(o, requestCache);
-  // The prechecked message of each callback request, for the checks after node-saml's validation.
-  const prechecked = new WeakMap<Request, PrecheckedMessage>();
   const saml = new SAML(config);
   // node-saml looks for InResponseTo only on a <Response>; LogoutResponses are matched by jit-sso itself.
   const logoutResponses = new SAML({ ...config, validateInResponseTo: ValidateInResponseTo.never });
-  const verify = signonVerify(o, replayCache, provisioner, prechecked);
+  const verify = signonVerify(o, replayCache, provisioner);
   const strategy = new SamlStrategy({ ...config, name: o.id, passReqToCallback: true }, verify, (_req, _profile, done) =>
     done(samlRefusal('logout messages are handled by the jitSso router')),
   );
@@ -68,7 +66,7 @@ function mountSaml(o: ResolvedSamlOptions, { provisioner }: ProviderMountContext
     callbackMethods: ['post'],
     maxMessageBytes: o.maxMessageBytes,
     precheckCallback(req) {
-      prechecked.set(req, precheckPostMessage((req.body as Record<string, unknown> | undefined)?.SAMLResponse));
+      screenPostMessage((req.body as Record<string, unknown> | undefined)?.SAMLResponse);
     },
     loginOptions: (returnTo) => ({ additionalParams: { RelayState: returnTo } }),
     callbackReturnTo: (req) => stringField(req.body, 'RelayState'),
@@ -137,7 +135,7 @@ export function cacheProvider(cache: SsoCache, provider: string, ttlMs: number):
 
 type Done = (err: Error | null, user?: Record<string, unknown>, info?: Record<string, unknown>) => void;
 
-function signonVerify(o: ResolvedSamlOptions, replayCache: SsoCache, provisioner: JitProvisioner, prechecked: WeakMap<Request, PrecheckedMessage>) {
+function signonVerify(o: ResolvedSamlOptions, replayCache: SsoCache, provisioner: JitProvisioner) {
   const checks: AssertionCheckConfig = {
     callbackUrl: o.callbackUrl,
     idpIssuer: o.idpIssuer,
@@ -149,9 +147,7 @@ function signonVerify(o: ResolvedSamlOptions, replayCache: SsoCache, provisioner
     (async () => {
       if (!profile) throw samlRefusal('response carries no assertion');
       const now = Date.now();
-      const message = prechecked.get(req);
-      prechecked.delete(req);
-      const checked = checkVerifiedAssertion(profile.getSamlResponseXml?.() ?? '', () => profile.getAssertionXml?.() ?? '', checks, now, message);
+      const checked = checkVerifiedAssertion(profile.getSamlResponseXml?.() ?? '', () => profile.getAssertionXml?.() ?? '', checks, now);
       if (!(await replayCache.add(`saml-assertion:${o.id}:${checked.id}`, '1', checked.expiresAtMs - now))) {
         throw samlRefusal('assertion replayed');
       }
