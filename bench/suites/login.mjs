@@ -103,7 +103,7 @@ export function formatLogin({ sizes, summary, inproc }) {
   if (parts.length) {
     lines.push('', "Where a jitSso login's server CPU goes beyond A's, from the attribution servers of the same run (AP: A with jit-sso's SAML strategy in place of passport-saml's; B0: B; both with provisioning answered at once). Each step is the median over generations of that generation's difference in server CPU per login:", '');
     lines.push('| step | server CPU ms/login (range over generations) | share of A\'s login | ratio A/x up to this step |', '|---|---:|---:|---:|');
-    for (const p of parts) lines.push(`| ${p.label} | ${fmt(p.ms)} (${fmt(Math.min(...p.all))} to ${fmt(Math.max(...p.all))}) | ${fmt(p.share * 100, 1)} % | ${p.upTo === undefined ? '—' : fmt(p.upTo)} |`);
+    for (const p of parts) lines.push(`| ${p.label} | ${fmt(p.ms)} (${fmt(Math.min(...p.all))} to ${fmt(Math.max(...p.all))}) | ${fmt(p.share * 100, 1)} % | ${fmt(p.upTo)} |`);
   }
   return lines.join('\n');
 }
@@ -120,8 +120,7 @@ export function attribution(summary) {
   const gens = byId.A.generations.map((_, g) => g);
   const step = (label, to, from) => {
     const all = gens.map((g) => cpu(to, g) - cpu(from, g));
-    const upTo = median(gens.map((g) => cpu('A', g) / cpu(to, g)));
-    return { label, to, all, ms: median(all), share: median(gens.map((g) => (cpu(to, g) - cpu(from, g)) / cpu('A', g))), upTo };
+    return { label, all, ms: median(all), share: median(gens.map((g) => all[g] / cpu('A', g))), upTo: median(gens.map((g) => cpu('A', g) / cpu(to, g))) };
   };
   const rows = [step("jit-sso's SAML checks: text prechecks, one DOM parse of the message, algorithm allow-list, checks after node-saml, replay cache (AP − A)", 'AP', 'A'), step("jitSso's routes, its Passport instance, the session's SSO record (B0 − AP)", 'B0', 'AP')];
   for (const [id, store] of [['B', 'memory'], ['C', 'SQLite'], ['D', 'PostgreSQL']]) if (byId[id]) rows.push(step(`provisioning on ${store} (${id} − B0)`, id, 'B0'));

@@ -35,7 +35,7 @@ export function samlRefusal(reason: string): JitSsoError {
   return new JitSsoError('ERR_JIT_SSO_AUTHENTICATION_FAILED', { details: { reason } });
 }
 
-/** A decoded message that passed the prechecks, with its parsed root so that later checks need not parse it again. */
+/** A decoded message that passed the prechecks and the algorithm allow-list, with its parsed root for the checks that read it. */
 export interface PrecheckedMessage {
   xml: string;
   root: Element;
@@ -54,7 +54,7 @@ export function screenPostMessage(base64: unknown): string {
 
 /** {@link screenPostMessage}, then the parse and the algorithm allow-list (SHA-1 refused): a logout message's prechecks. */
 export function precheckPostMessage(base64: unknown): PrecheckedMessage {
-  return precheckXml(screenPostMessage(base64));
+  return parseAllowed(screenPostMessage(base64));
 }
 
 /** Inflates a redirect-binding message with an output limit (a deflate bomb is refused), then prechecks it. */
@@ -75,9 +75,15 @@ function screenXml(xml: string): string {
   return xml;
 }
 
+/** The text checks, then the parse and the algorithm allow-list. */
 function precheckXml(xml: string): PrecheckedMessage {
+  return parseAllowed(screenXml(xml));
+}
+
+/** Parses a screened message and applies the algorithm allow-list to it. */
+function parseAllowed(xml: string): PrecheckedMessage {
   // On the parsed document, so that character references (sha&#49;) cannot hide an algorithm.
-  const root = parse(screenXml(xml));
+  const root = parse(xml);
   for (const [name, allowed] of [['SignatureMethod', SIGNATURE_ALGORITHMS], ['DigestMethod', DIGEST_ALGORITHMS]] as const) {
     for (const el of descendants(root, XMLDSIG, name)) {
       if (!allowed.has(el.getAttribute('Algorithm') ?? '')) throw samlRefusal('SHA-1 signature or digest, or an algorithm not allowed');
