@@ -92,6 +92,22 @@ describe('MemoryUserStore transactions', () => {
     expect(await store.listAuditEvents()).toEqual([]);
   });
 
+  it('a call on the outer store at the very start of a nested transaction belongs to it and is undone with it', async () => {
+    const store = new MemoryUserStore();
+    await store.transaction(async (tx) => {
+      await tx.createUser(newUser('kept'));
+      await expect(
+        tx.transaction!(() => {
+          // Made before fn's first await, while the outer transaction's call (tx.transaction) is on the stack.
+          const created = store.createUser(newUser('nested-outer'));
+          return created.then(() => Promise.reject(refusal()));
+        }),
+      ).rejects.toMatchObject({ code: 'ERR_JIT_SSO_LOGIN_REFUSED' });
+    });
+    expect(await store.findUserByIdentity({ provider: 'entra', subject: 'sub-kept' })).not.toBeNull();
+    expect(await store.findUserByIdentity({ provider: 'entra', subject: 'sub-nested-outer' })).toBeNull();
+  });
+
   it('a nested transaction that rejects undoes only its own writes', async () => {
     const store = new MemoryUserStore();
     await store.transaction(async (tx) => {

@@ -218,6 +218,24 @@ describe('MemoryUserStore copies what goes in and out', () => {
     listed!.reason = 'changed';
     expect(await store.listAuditEvents()).toEqual([{ ...event, at: AT }]);
   });
+
+  it("changing an audit event's changes (field values, role lists) after appending or listing it changes nothing stored", async () => {
+    const store = new MemoryUserStore();
+    const changes = () => ({
+      fields: [{ field: 'tags', before: ['a'], after: ['a', 'b'] }],
+      rolesAdded: ['Viewer'],
+      rolesRemoved: ['Admin'],
+      rolesSkipped: ['Ghost'],
+    });
+    const event = { at: new Date(AT), type: 'login', subType: 'existing-user', provider: 'entra', subject: 's', changes: changes() } as const;
+    await store.appendAudit(event);
+    (event.changes.fields[0]!.after as string[]).push('c');
+    event.changes.rolesAdded.push('Editor');
+    const [listed] = await store.listAuditEvents();
+    (listed!.changes!.fields[0]!.before as string[]).length = 0;
+    listed!.changes!.rolesSkipped.pop();
+    expect((await store.listAuditEvents())[0]?.changes).toEqual(changes());
+  });
 });
 
 describe('MemoryUserStore against prototype pollution', () => {

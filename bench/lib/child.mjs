@@ -37,6 +37,11 @@ export function startServer(config, name = config.kind) {
       const { cpu } = await next('stats');
       return (cpu.user + cpu.system) / 1e6;
     },
+    /** Wall ms of each provisionClaims call the server made since the last reset (none for bare or stubbed servers); `reset` starts over. */
+    async provisionTimes({ reset = false } = {}) {
+      child.send({ type: 'provisioning', reset });
+      return (await next('provisioning')).times;
+    },
     async stats() {
       child.send({ type: 'stats' });
       return next('stats');

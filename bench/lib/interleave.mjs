@@ -55,7 +55,8 @@ export async function interleave({ targets, rounds, burst, concurrency }) {
 
 /**
  * `generations` times: start a fresh server for every variant (`start(v)` resolves { server, request,
- * expect, next, cleanup }, warm-up done), measure them in interleaved bursts, stop them. One server
+ * expect, next, cleanup, collect? }, warm-up done), measure them in interleaved bursts, read what
+ * `collect()` gathers from each server (kept per generation as `collected`), stop them. One server
  * process can run well or badly for its whole life (JIT and GC decisions, memory layout: seen here
  * up to ±30 % for the same code), so each variant gets a fresh process per generation, and its
  * figures are the medians over generations; its ratio to `baseline` is the median of the
@@ -68,6 +69,7 @@ export async function sideBySide({ variants, baseline, generations, start, round
     try {
       for (const v of variants) running.push({ v, ...(await start(v, g)) });
       const measured = await interleave({ targets: running.map((r) => ({ id: r.v.id, server: r.server, request: r.request, expect: r.expect, next: r.next })), rounds, burst, concurrency });
+      for (const r of running) if (r.collect) measured[r.v.id].collected = await r.collect();
       for (const v of variants) perVariant.get(v.id).push(measured[v.id]);
       onGeneration?.(g, measured);
     } finally {
@@ -81,6 +83,6 @@ export async function sideBySide({ variants, baseline, generations, start, round
     const list = perVariant.get(v.id);
     const ratios = list.map((m, g) => m.rps / base[g].rps);
     const cpuRatios = list.map((m, g) => base[g].serverCpuMs / m.serverCpuMs);
-    return { ...v, rps: med(list, 'rps'), p50: med(list, 'p50'), p99: med(list, 'p99'), serverCpuMs: med(list, 'serverCpuMs'), clientCpu: med(list, 'clientCpu'), ratio: median(ratios), ratios, cpuRatio: median(cpuRatios), generations: list.map((m) => ({ rps: m.rps, serverCpuMs: m.serverCpuMs })) };
+    return { ...v, rps: med(list, 'rps'), p50: med(list, 'p50'), p99: med(list, 'p99'), serverCpuMs: med(list, 'serverCpuMs'), clientCpu: med(list, 'clientCpu'), ratio: median(ratios), ratios, cpuRatio: median(cpuRatios), generations: list.map((m) => ({ rps: m.rps, serverCpuMs: m.serverCpuMs, ...(m.collected !== undefined ? { collected: m.collected } : {}) })) };
   });
 }

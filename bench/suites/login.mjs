@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fork } from 'node:child_process';
-import { APP_ROLES, BENCH_DIR, CALLBACK_PATH, DATA_DIR, benchUser, fmt, fmtInt, log, median } from '../lib/common.mjs';
+import { APP_ROLES, BENCH_DIR, CALLBACK_PATH, DATA_DIR, benchUser, fmt, fmtInt, log, median, percentile } from '../lib/common.mjs';
 import { startServer } from '../lib/child.mjs';
 import { FORM, runLoad, samlPostBody } from '../lib/load.mjs';
 import { idpKeys, signResponses } from '../lib/sign.mjs';
@@ -47,7 +47,10 @@ export async function runLogin(ctx) {
     const server = await startServer({ kind: v.kind, idpCert: keys.certificate, store: store?.spec, roles: APP_ROLES, samlChecks: v.samlChecks, stubProvisioning: v.stubProvisioning }, `login-${v.id}-${g}`);
     const warm = await runLoad({ port: server.port, request, from: 0, count: sizes.users, concurrency: sizes.concurrency, expect });
     if (warm.errors) throw new Error(`${v.label}: warm-up logins failed: ${warm.firstError}`);
-    return { server, request, expect, next: sizes.users, cleanup: () => store?.cleanup() };
+    // Provisioning timed inside the server: the measured logins only.
+    const timed = v.kind === 'jit' && !v.stubProvisioning;
+    if (timed) await server.provisionTimes({ reset: true });
+    return { server, request, expect, next: sizes.users, cleanup: () => store?.cleanup(), ...(timed ? { collect: async () => timeStats(await server.provisionTimes()) } : {}) };
   };
   const summary = await sideBySide({
     variants, baseline: 'A', generations: Number(process.env.BENCH_GENERATIONS ?? sizes.generations), start, rounds: sizes.rounds, burst: sizes.burst, concurrency: sizes.concurrency,
@@ -105,6 +108,12 @@ export function formatLogin({ sizes, summary, inproc }) {
     lines.push('| step | server CPU ms/login (range over generations) | share of A\'s login | ratio A/x up to this step |', '|---|---:|---:|---:|');
     for (const p of parts) lines.push(`| ${p.label} | ${fmt(p.ms)} (${fmt(Math.min(...p.all))} to ${fmt(Math.max(...p.all))}) | ${fmt(p.share * 100, 1)} % | ${fmt(p.upTo)} |`);
   }
+  const timed = provisioningInServers(summary);
+  if (timed.length) {
+    lines.push('', "The verify callback's call of `provisionClaims`, timed inside each server over its measured logins (wall ms per call; medians over generations). The median is what one call costs there; the mean adds the calls into which a garbage collection fell (and on PostgreSQL the other logins' work that runs while a call waits for the database):", '');
+    lines.push('| variant | calls | median | p90 | mean |', '|---|---:|---:|---:|---:|');
+    for (const t of timed) lines.push(`| ${t.label} | ${fmtInt(t.count)} | ${fmt(t.p50, 3)} | ${fmt(t.p90, 3)} | ${fmt(t.mean, 3)} |`);
+  }
   return lines.join('\n');
 }
 
@@ -125,6 +134,23 @@ export function attribution(summary) {
   const rows = [step("jit-sso's SAML checks: text prechecks, one DOM parse of the message, algorithm allow-list, checks after node-saml, replay cache (AP − A)", 'AP', 'A'), step("jitSso's routes, its Passport instance, the session's SSO record (B0 − AP)", 'B0', 'AP')];
   for (const [id, store] of [['B', 'memory'], ['C', 'SQLite'], ['D', 'PostgreSQL']]) if (byId[id]) rows.push(step(`provisioning on ${store} (${id} − B0)`, id, 'B0'));
   return rows;
+}
+
+/** Median, p90 and mean of one server's provisionClaims times (ms). */
+function timeStats(times) {
+  const sorted = [...times].sort((a, b) => a - b);
+  return { count: sorted.length, p50: percentile(sorted, 50), p90: percentile(sorted, 90), mean: sorted.reduce((sum, t) => sum + t, 0) / sorted.length };
+}
+
+/** Per jit server with real provisioning: the medians over generations of its provisionClaims time statistics. */
+export function provisioningInServers(summary) {
+  return summary
+    .filter((s) => s.generations.some((g) => g.collected))
+    .map((s) => {
+      const stats = s.generations.map((g) => g.collected).filter(Boolean);
+      const med = (key) => median(stats.map((x) => x[key]));
+      return { id: s.id, label: s.label, count: med('count'), p50: med('p50'), p90: med('p90'), mean: med('mean') };
+    });
 }
 
 /** What B/A, C/A, D/A would be if a jitSso login cost the bare app's login plus jit-sso's own work as timed alone. */

@@ -113,11 +113,27 @@ export function copyFields(fields: Readonly<Record<string, string | string[]>> |
 }
 
 /** Deep copy of JSON-like data with `Date`s; unlike `structuredClone`, the copies belong to the caller's realm (Jest). */
-export function cloneData<T>(value: T): T {
+function cloneData<T>(value: T): T {
   if (Object.prototype.toString.call(value) === '[object Date]') return new Date(value as Date) as T;
   if (Array.isArray(value)) return value.map(cloneData) as T;
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cloneData(item)])) as T;
+}
+
+/** A copy of an audit event that shares nothing with it, each part copied by its shape. */
+export function copyEvent(e: AuditEvent): AuditEvent {
+  const copy: AuditEvent = { ...e, at: new Date(e.at) };
+  if (e.changes) {
+    const c = e.changes;
+    copy.changes = {
+      ...c,
+      fields: c.fields.map((f) => ({ field: f.field, before: cloneData(f.before), after: cloneData(f.after) })),
+      rolesAdded: [...c.rolesAdded],
+      rolesRemoved: [...c.rolesRemoved],
+      rolesSkipped: [...c.rolesSkipped],
+    };
+  }
+  return copy;
 }
 
 function copyRole(r: RoleAssignment): RoleAssignment {

@@ -8,7 +8,7 @@ import { JitSsoError } from '../errors.js';
 import type { Logger } from '../internal/logger.js';
 import { TransactionContext } from '../internal/transaction-context.js';
 import { Mutex, type State, addRoles, applyOptional, applyRoleChange } from '../internal/memory-state.js';
-import { checkRoleName, cloneData, commitLayer, conflict, copyFields, copyUser, layerOver } from '../internal/memory-state.js';
+import { checkRoleName, commitLayer, conflict, copyEvent, copyFields, copyUser, layerOver } from '../internal/memory-state.js';
 import { fold, found, linkKey, notFound, page, single, userOrThrow } from '../internal/memory-state.js';
 import { USER_STATUSES, type AuditEvent, type AuditQuery, type IdentityLink, type NewUser } from './user-store.js';
 import type { RoleChange, StoredUser, UserPatch, UserStatus, UserStore } from './user-store.js';
@@ -56,6 +56,12 @@ export class MemoryUserStore implements UserStore, UserAdmin {
   readonly #state: State = layerOver();
   readonly #writes = new Mutex();
   readonly #context = new TransactionContext<Tx>();
+  /**
+   * The transaction of the bound-store call whose synchronous part is running: every method reads
+   * or writes the state before its first `await`, so a transaction's own calls need no async-context
+   * run of their own (the context stays for calls on the outer store made inside `fn`).
+   */
+  #bound: Tx | undefined;
 
   constructor(options: MemoryUserStoreOptions = {}) {
     (options.roles ?? []).forEach((role, i) => this.#state.roles.set(checkRoleName(role, `roles[${i}]`), true));
@@ -160,7 +166,7 @@ export class MemoryUserStore implements UserStore, UserAdmin {
 
   /** Appends a copy of the event. */
   async appendAudit(event: AuditEvent): Promise<void> {
-    return this.#write((s) => void s.audit.push(cloneData(event)));
+    return this.#write((s) => void s.audit.push(copyEvent(event)));
   }
 
   /** Audit events, newest first, filtered by `userId` / `subType`; `limit` @default 100. */
@@ -173,7 +179,7 @@ export class MemoryUserStore implements UserStore, UserAdmin {
       }
       // Reversed first so that events with the same `at` stay newest first under the stable sort.
       const newestFirst = matching.reverse().sort((a, b) => new Date(b.at).getTime() - new Date(a.at).getTime());
-      return page(newestFirst, query.limit, query.offset).map(cloneData);
+      return page(newestFirst, query.limit, query.offset).map(copyEvent);
     });
   }
 
@@ -187,7 +193,8 @@ export class MemoryUserStore implements UserStore, UserAdmin {
     const release = parent ? undefined : await this.#writes.lock();
     const tx: Tx = { state: layerOver(parent ? parent.state : this.#state), open: true };
     try {
-      const result = await this.#context.run(tx, () => fn(this.#bind(tx)));
+      // While fn starts, a call on the outer store belongs to this transaction, not the one binding this call.
+      const result = await this.#context.run(tx, () => this.#within(undefined, () => fn(this.#bind(tx))));
       commitLayer(tx.state);
       return result;
     } finally {
@@ -247,17 +254,32 @@ export class MemoryUserStore implements UserStore, UserAdmin {
 
   /** The open transaction this call runs in, if any (found through the async context, so the outer store works too). */
   #activeTx(): Tx | undefined {
-    const tx = this.#context.current();
+    const tx = this.#bound ?? this.#context.current();
     return tx?.open ? tx : undefined;
+  }
+
+  /** Runs the synchronous part of `call` with `tx` as the bound transaction. */
+  #within<T>(tx: Tx | undefined, call: () => T): T {
+    const outer = this.#bound;
+    this.#bound = tx;
+    try {
+      return call();
+    } finally {
+      this.#bound = outer;
+    }
   }
 
   #read<T>(fn: (s: State) => T): T {
     return fn(this.#activeTx()?.state ?? this.#state);
   }
 
-  async #write<T>(fn: (s: State) => T): Promise<T> {
+  /** Inside a transaction, writes its layer at once (no promise of its own); outside, waits for the lock. */
+  #write<T>(fn: (s: State) => T): T | Promise<T> {
     const tx = this.#activeTx();
-    if (tx) return fn(tx.state);
+    return tx ? fn(tx.state) : this.#locked(fn);
+  }
+
+  async #locked<T>(fn: (s: State) => T): Promise<T> {
     const release = await this.#writes.lock();
     try {
       return fn(this.#state);
@@ -266,15 +288,15 @@ export class MemoryUserStore implements UserStore, UserAdmin {
     }
   }
 
-  /** This store seen through `tx`: every call runs inside it, whatever async context the caller is in. */
+  /** This store seen through `tx`: every call runs inside it, whatever async context the caller is in (see `#bound`). */
   #bind(tx: Tx): UserStore {
     return new Proxy(this, {
       get: (target, key) => {
         const value: unknown = Reflect.get(target, key);
         if (typeof value !== 'function') return value;
         const method = value as (...args: unknown[]) => unknown;
-        // Once the transaction is over its store is the store itself (and needs no async context).
-        return (...args: unknown[]) => (tx.open ? this.#context.run(tx, async () => method.apply(target, args)) : method.apply(target, args));
+        // Once the transaction is over its store is the store itself.
+        return (...args: unknown[]) => (tx.open ? this.#within(tx, () => method.apply(target, args)) : method.apply(target, args));
       },
     });
   }
