@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { JitSsoError } from '../../lib/errors.js';
-import { MemoryUserStore, type NewUser } from '../../lib/store/index.js';
+import { UNTRACKED_TRANSACTION, runTransaction } from '../../lib/internal/transaction-context.js';
+import { MemoryUserStore, type NewUser, type UserStore } from '../../lib/store/index.js';
 
 const AT = new Date('2024-05-01T10:00:00.000Z');
 
@@ -270,5 +271,91 @@ describe('MemoryUserStore transactions on a store with a history', () => {
     expect(await store.findUserByIdentity({ provider: 'entra', subject: 'sub-outer-again' })).toBeNull();
     await store.createUser(newUser('after-all'));
     expect(await store.findUserByIdentity({ provider: 'entra', subject: 'sub-after-all' })).not.toBeNull();
+  });
+});
+
+describe("MemoryUserStore's untracked transaction (the provisioner's)", () => {
+  const sub = (key: string) => ({ provider: 'entra', subject: `sub-${key}` });
+
+  it('commits what fn writes through the store it is given, and undoes all of it when fn rejects', async () => {
+    const store = new MemoryUserStore();
+    await store[UNTRACKED_TRANSACTION](async (tx) => {
+      await tx.createUser(newUser('kept'));
+      await tx.appendAudit({ at: AT, type: 'login', subType: 'auto-provisioned-user', provider: 'entra', subject: 'sub-kept' });
+    });
+    await expect(
+      store[UNTRACKED_TRANSACTION](async (tx) => {
+        await tx.createUser(newUser('dropped'));
+        await tx.appendAudit({ at: AT, type: 'login', subType: 'auto-provisioned-user', provider: 'entra', subject: 'sub-dropped' });
+        throw refusal();
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_JIT_SSO_LOGIN_REFUSED' });
+    expect(await store.findUserByIdentity(sub('kept'))).not.toBeNull();
+    expect(await store.findUserByIdentity(sub('dropped'))).toBeNull();
+    expect((await store.listAuditEvents()).map((e) => e.subject)).toEqual(['sub-kept']);
+  });
+
+  it('runs one at a time with tracked transactions and with writes outside', async () => {
+    const store = new MemoryUserStore();
+    const steps: string[] = [];
+    const held = gate();
+    const first = store[UNTRACKED_TRANSACTION](async (tx) => {
+      steps.push('untracked:start');
+      await held.opened;
+      await tx.createUser(newUser('u'));
+      steps.push('untracked:end');
+    });
+    const second = store.transaction(async (tx) => {
+      steps.push('tracked:start');
+      await tx.createUser(newUser('t'));
+      steps.push('tracked:end');
+    });
+    const outside = store.createUser(newUser('o')).then(() => steps.push('outside'));
+    await new Promise((resolve) => setImmediate(resolve));
+    held.open();
+    await Promise.all([first, second, outside]);
+    expect(steps).toEqual(['untracked:start', 'untracked:end', 'tracked:start', 'tracked:end', 'outside']);
+  });
+
+  it('does not track the async context: the outer store, read inside it, sees only what is committed', async () => {
+    const store = new MemoryUserStore();
+    let seen: unknown = 'not read';
+    await store[UNTRACKED_TRANSACTION](async (tx) => {
+      await tx.createUser(newUser('draft'));
+      await Promise.resolve();
+      seen = await store.findUserByIdentity(sub('draft'));
+    });
+    expect(seen).toBeNull();
+    expect(await store.findUserByIdentity(sub('draft'))).not.toBeNull();
+  });
+
+  it('a subclass, or an instance with a method replaced, gets the tracked transaction (its methods may call the outer store)', async () => {
+    class AuditedStore extends MemoryUserStore {}
+    const patched = new MemoryUserStore();
+    const createUser = patched.createUser.bind(patched);
+    patched.createUser = (input) => createUser(input);
+    for (const store of [new AuditedStore(), patched]) {
+      let seen: unknown;
+      await expect(
+        store[UNTRACKED_TRANSACTION](async () => {
+          await store.createUser(newUser('outer'));
+          seen = await store.findUserByIdentity(sub('outer'));
+          throw refusal();
+        }),
+      ).rejects.toMatchObject({ code: 'ERR_JIT_SSO_LOGIN_REFUSED' });
+      expect(seen).not.toBeNull();
+      expect(await store.findUserByIdentity(sub('outer'))).toBeNull();
+    }
+  });
+
+  it('runTransaction takes the untracked transaction where offered, else transaction(), else runs fn on the store', async () => {
+    const calls: string[] = [];
+    const untracked = { [UNTRACKED_TRANSACTION]: async (fn: (s: UserStore) => Promise<string>) => (calls.push('untracked'), fn(untracked as unknown as UserStore)), transaction: async () => 'no' };
+    const tracked = { transaction: async (fn: (s: UserStore) => Promise<string>) => (calls.push('tracked'), fn(tracked as unknown as UserStore)) };
+    const plain = {};
+    expect(await runTransaction(untracked as unknown as UserStore, async (s) => (s === (untracked as unknown) ? 'u' : 'x'))).toBe('u');
+    expect(await runTransaction(tracked as unknown as UserStore, async (s) => (s === (tracked as unknown) ? 't' : 'x'))).toBe('t');
+    expect(await runTransaction(plain as unknown as UserStore, async (s) => (s === (plain as unknown) ? 'p' : 'x'))).toBe('p');
+    expect(calls).toEqual(['untracked', 'tracked']);
   });
 });

@@ -6,7 +6,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { JitSsoError, isJitSsoError } from '../errors.js';
 import { checkRoleName } from '../internal/memory-state.js';
-import { TransactionContext } from '../internal/transaction-context.js';
+import { TransactionContext, UNTRACKED_TRANSACTION, isPlainInstance } from '../internal/transaction-context.js';
 import type { ListUsersQuery, UserAdmin } from '../store/user-admin.js';
 import { USER_STATUSES, type AuditEvent, type AuditQuery, type IdentityLink, type NewUser, type RoleChange } from '../store/user-store.js';
 import type { StoredUser, UserPatch, UserStatus, UserStore } from '../store/user-store.js';
@@ -208,15 +208,22 @@ export class SqlUserStore implements UserStore, UserAdmin {
    * await store.transaction(async (tx) => { const user = await tx.createUser(input); await tx.appendAudit(event); });
    */
   async transaction<T>(fn: (store: UserStore) => Promise<T>): Promise<T> {
+    return this.#transaction(fn, true);
+  }
+
+  /** {@link transaction} for jit-sso's provisioner, whose `fn` calls only the store it is given: the async context is not tracked. */
+  [UNTRACKED_TRANSACTION]<T>(fn: (store: UserStore) => Promise<T>): Promise<T> {
+    return isPlainInstance(this, SqlUserStore) ? this.#transaction(fn, false) : this.transaction(fn);
+  }
+
+  async #transaction<T>(fn: (store: UserStore) => Promise<T>, tracked: boolean): Promise<T> {
+    const run = (scope: Scope, bound: SqlUserStore) => (tracked ? this.#core.scopes.run(scope, () => fn(bound)) : fn(bound));
     const parent = this.#activeScope();
-    if (parent) {
-      const bound = this.#scope === parent ? this : new SqlUserStore(this.#core, parent);
-      return inSavepoint(parent, () => this.#core.scopes.run(parent, () => fn(bound)));
-    }
+    if (parent) return inSavepoint(parent, () => run(parent, this.#scope === parent ? this : new SqlUserStore(this.#core, parent)));
     return this.#core.db.transaction().execute(async (trx) => {
       const scope: Scope = { trx, open: true, savepoints: 0 };
       try {
-        return await this.#core.scopes.run(scope, () => fn(new SqlUserStore(this.#core, scope)));
+        return await run(scope, new SqlUserStore(this.#core, scope));
       } finally {
         scope.open = false;
       }

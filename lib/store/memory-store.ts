@@ -6,7 +6,7 @@ import type { ListUsersQuery, UserAdmin } from './user-admin.js';
 import { randomUUID } from 'node:crypto';
 import { JitSsoError } from '../errors.js';
 import type { Logger } from '../internal/logger.js';
-import { TransactionContext } from '../internal/transaction-context.js';
+import { TransactionContext, UNTRACKED_TRANSACTION, isPlainInstance } from '../internal/transaction-context.js';
 import { Mutex, type State, addRoles, applyOptional, applyRoleChange } from '../internal/memory-state.js';
 import { checkRoleName, commitLayer, conflict, copyEvent, copyFields, copyUser, layerOver } from '../internal/memory-state.js';
 import { fold, found, linkKey, notFound, page, single, userOrThrow } from '../internal/memory-state.js';
@@ -189,12 +189,22 @@ export class MemoryUserStore implements UserStore, UserAdmin {
    * Transactions run one at a time. A nested call acts as a savepoint.
    */
   async transaction<T>(fn: (store: UserStore) => Promise<T>): Promise<T> {
+    return this.#transaction(fn, true);
+  }
+
+  /** {@link transaction} for jit-sso's provisioner, whose `fn` calls only the store it is given: the async context is not tracked. */
+  [UNTRACKED_TRANSACTION]<T>(fn: (store: UserStore) => Promise<T>): Promise<T> {
+    return isPlainInstance(this, MemoryUserStore) ? this.#transaction(fn, false) : this.transaction(fn);
+  }
+
+  async #transaction<T>(fn: (store: UserStore) => Promise<T>, tracked: boolean): Promise<T> {
     const parent = this.#activeTx();
     const release = parent ? undefined : await this.#writes.lock();
     const tx: Tx = { state: layerOver(parent ? parent.state : this.#state), open: true };
+    // While fn starts, a call on the outer store belongs to this transaction, not the one binding this call.
+    const start = () => this.#within(undefined, () => fn(this.#bind(tx)));
     try {
-      // While fn starts, a call on the outer store belongs to this transaction, not the one binding this call.
-      const result = await this.#context.run(tx, () => this.#within(undefined, () => fn(this.#bind(tx))));
+      const result = await (tracked ? this.#context.run(tx, start) : start());
       commitLayer(tx.state);
       return result;
     } finally {
