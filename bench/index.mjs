@@ -10,8 +10,10 @@
 //   npm run bench -- --reseed          seed the 1k / 1M databases again
 // PostgreSQL variants run when JIT_SSO_PG_URL is set (e.g. postgres://postgres@127.0.0.1:5432/test).
 // While investigating: BENCH_VARIANTS=B,C-nc narrows the variants (A always runs), BENCH_GENERATIONS=n
-// overrides the number of server generations, and JIT_SSO_BENCH_DIST=<dir with index.js, sql.js>
-// measures another build of jit-sso (e.g. a candidate fix) in place of dist/.
+// overrides the number of server generations, JIT_SSO_BENCH_DIST=<dir with index.js, sql.js>
+// measures another build of jit-sso (e.g. a candidate fix) in place of dist/, and
+// JIT_SSO_BENCH_OTHER_DIST=<such a dir> adds the login suite's jit variants on that build (B*, C*, D*)
+// beside this run's, in the same generations: a change measured side by side with the build before it.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

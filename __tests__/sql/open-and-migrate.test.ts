@@ -85,6 +85,26 @@ describe('SqlUserStore.open on SQLite', () => {
     db.close();
   });
 
+  it('commits with synchronous FULL after the WAL is in use, and NORMAL only when the connection asks for it', async () => {
+    const { openDatabase } = await import('../../lib/sql/connect.js');
+    const { sql } = await import('kysely');
+    const { silentLogger } = await import('../../lib/internal/logger.js');
+    const modes: Record<string, unknown> = {};
+    for (const synchronous of [undefined, 'full', 'normal'] as const) {
+      const filename = join(dir(), `sync-${synchronous ?? 'default'}.sqlite`);
+      const db = await openDatabase({ dialect: 'sqlite', filename, ...(synchronous ? { synchronous } : {}) }, silentLogger);
+      try {
+        // better-sqlite3's build turns a WAL database to NORMAL once the WAL is written: write first, then read.
+        await sql`create table t (x integer)`.execute(db.kysely);
+        await sql`insert into t values (1)`.execute(db.kysely);
+        modes[synchronous ?? 'default'] = (await sql<{ synchronous: number }>`pragma synchronous`.execute(db.kysely)).rows[0]?.synchronous;
+      } finally {
+        await db.close();
+      }
+    }
+    expect(modes).toEqual({ default: 2, full: 2, normal: 1 });
+  });
+
   it('with readonly: true reads an existing database, refuses writes, and never creates a missing file', async () => {
     const filename = join(dir(), 'report.sqlite');
     const writer = await SqlUserStore.open({ dialect: 'sqlite', filename });
@@ -131,6 +151,7 @@ describe('SqlUserStore.open options', () => {
     ['a PostgreSQL connection with neither a URL nor a pool', { dialect: 'postgres' }, 'connection.connectionString'],
     ['a PostgreSQL connection with both', { dialect: 'postgres', connectionString: 'postgres://x', pool: { connect() {}, end() {} } }, 'connection.connectionString'],
     ['a pool that is not a pool', { dialect: 'postgres', pool: {} }, 'connection.pool'],
+    ['a SQLite synchronous mode other than full or normal', { dialect: 'sqlite', filename: ':memory:', synchronous: 'off' }, 'connection.synchronous'],
   ])('refuses %s, naming the option', async (_title, connection, path) => {
     await expect(SqlUserStore.open(connection as SqlConnection)).rejects.toMatchObject({ code: 'ERR_JIT_SSO_INVALID_OPTIONS', details: { path } });
   });

@@ -15,7 +15,9 @@ export function enableProfiles(label) {
 /** Starts bench/server.mjs with `config`; resolves `{ port, stats(), stop() }` once it listens. */
 export function startServer(config, name = config.kind) {
   const execArgv = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
-  const child = fork(path.join(BENCH_DIR, 'server.mjs'), [JSON.stringify(config)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // `config.dist`: the server runs that build of jit-sso (bench/lib/jit.mjs) instead of this run's.
+  const env = config.dist ? { ...process.env, JIT_SSO_BENCH_DIST: config.dist } : process.env;
+  const child = fork(path.join(BENCH_DIR, 'server.mjs'), [JSON.stringify(config)], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (type) =>
     new Promise((resolve, reject) => {
       const onMessage = (msg) => {

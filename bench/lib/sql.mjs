@@ -22,7 +22,7 @@ export const runPrefix = (name) => `jsb_${name}_${process.pid}_`;
 /** Opens a SqlUserStore for `spec` ({ type: 'sqlite', filename } | { type: 'postgres', url, prefix }) and makes `roles` exist. */
 export async function openSqlStore(spec, roles = []) {
   const { SqlUserStore } = await importSql();
-  const connection = spec.type === 'sqlite' ? { dialect: 'sqlite', filename: spec.filename } : { dialect: 'postgres', connectionString: spec.url };
+  const connection = spec.type === 'sqlite' ? { dialect: 'sqlite', filename: spec.filename, ...(spec.synchronous ? { synchronous: spec.synchronous } : {}) } : { dialect: 'postgres', connectionString: spec.url };
   const store = await SqlUserStore.open(connection, { ...(spec.prefix ? { tablePrefix: spec.prefix } : {}), logger: { warn() {}, error() {} } });
   for (const role of roles) await store.createRole(role);
   return { store, close: () => store.close() };

@@ -11,10 +11,11 @@ import { dropPgTables, pgUrl, removeSqlite, runPrefix, sqlAvailable } from './sq
  * machine, shows how far apart two servers of the same code land in the same run. With `parts`, two
  * servers that split B's cost over A in a server's conditions: (AP) the bare app with jit-sso's SAML
  * strategy in place of passport-saml's — prechecks, the one DOM parse of the message, algorithm
- * allow-list, checks, replay cache — and a provisioner that answers at once, and (B0) B with such a
- * provisioner (`part: true`, no target).
+ * allow-list, checks, replay cache — and a provisioner that answers at once, (B0) B with such a
+ * provisioner, and (CN) C with the weaker `synchronous: 'normal'` (`part: true`, no target). With `others` and JIT_SSO_BENCH_OTHER_DIST set, each jit
+ * variant again on another build (see `otherBuild`).
  */
-export function loginVariants({ all = false, control = false, parts = false } = {}) {
+export function loginVariants({ all = false, control = false, parts = false, others = false } = {}) {
   const variants = [
     { id: 'A', label: 'A bare passport-saml', kind: 'bare' },
     ...(control ? [{ id: 'A2', label: 'A′ bare passport-saml again (control: the same code as A)', kind: 'bare' }] : []),
@@ -23,8 +24,23 @@ export function loginVariants({ all = false, control = false, parts = false } = 
     ...(parts ? [{ id: 'B0', label: 'B0 jitSso + memory, provisioning answered at once (attribution)', kind: 'jit', store: 'memory', stubProvisioning: true, part: true }] : []),
   ];
   if (sqlAvailable()) variants.push({ id: 'C', label: 'C jitSso + SQLite', kind: 'jit', store: 'sqlite' });
+  if (sqlAvailable() && parts) variants.push({ id: 'CN', label: "CN jitSso + SQLite with synchronous: 'normal' (attribution: the cost of C's durable commit)", kind: 'jit', store: 'sqlite', synchronous: 'normal', part: true });
   if (sqlAvailable() && pgUrl()) variants.push({ id: 'D', label: 'D jitSso + PostgreSQL', kind: 'jit', store: 'postgres' });
-  return all ? variants : variants.filter(wanted);
+  const chosen = all ? variants : variants.filter(wanted);
+  return others ? [...chosen, ...otherBuild(chosen)] : chosen;
+}
+
+/**
+ * JIT_SSO_BENCH_OTHER_DIST=<dir holding index.js and sql.js, inside the repository>: each jit variant
+ * again (B*, C*, D*) on that build — e.g. the previous commit's, built into bench/.data/ — measured
+ * side by side with the current build in the same run (`part: true`: no target).
+ */
+function otherBuild(variants) {
+  const dir = process.env.JIT_SSO_BENCH_OTHER_DIST;
+  if (!dir) return [];
+  return variants
+    .filter((v) => v.kind === 'jit' && !v.stubProvisioning)
+    .map((v) => ({ ...v, id: `${v.id}*`, label: `${v.id}* ${v.label.slice(v.id.length + 1)}, the build in ${dir}`, dist: path.resolve(dir), part: true }));
 }
 
 /** BENCH_VARIANTS=A,B (ids; B-nc etc. for the request variants) narrows a run while investigating. */

@@ -40,11 +40,11 @@ export async function runLogin(ctx) {
   const bodies = responses.map((b64) => samlPostBody(b64));
   const request = (i) => ({ method: 'POST', path: CALLBACK_PATH, headers: FORM, body: bodies[i] });
   const expect = (status) => status === 303;
-  const variants = loginVariants({ control: true, parts: true });
+  const variants = loginVariants({ control: true, parts: true, others: true });
   // Each server has its own store and replay cache, so the same signed responses serve them all.
   const start = async (v, g) => {
-    const store = v.kind === 'jit' ? await freshStore(v.store, `login${v.id}`) : undefined;
-    const server = await startServer({ kind: v.kind, idpCert: keys.certificate, store: store?.spec, roles: APP_ROLES, samlChecks: v.samlChecks, stubProvisioning: v.stubProvisioning }, `login-${v.id}-${g}`);
+    const store = v.kind === 'jit' ? await freshStore(v.store, `login${v.id.replace('*', 'o')}`) : undefined;
+    const server = await startServer({ kind: v.kind, idpCert: keys.certificate, store: store && v.synchronous ? { ...store.spec, synchronous: v.synchronous } : store?.spec, roles: APP_ROLES, samlChecks: v.samlChecks, stubProvisioning: v.stubProvisioning, dist: v.dist }, `login-${v.id}-${g}`);
     const warm = await runLoad({ port: server.port, request, from: 0, count: sizes.users, concurrency: sizes.concurrency, expect });
     if (warm.errors) throw new Error(`${v.label}: warm-up logins failed: ${warm.firstError}`);
     // Provisioning timed inside the server: the measured logins only.
@@ -69,7 +69,7 @@ async function runInProcess(ctx, sizes, responses, keys, variants) {
   const file = path.join(dir, `responses-${process.pid}.json`);
   fs.writeFileSync(file, JSON.stringify(responses.slice(0, sizes.users + sizes.inproc)));
   const stores = [];
-  for (const v of variants.filter((x) => x.kind === 'jit')) stores.push({ ...(await freshStore(v.store, `inproc${v.id}`)), label: v.store });
+  for (const v of variants.filter((x) => x.kind === 'jit' && !x.part)) stores.push({ ...(await freshStore(v.store, `inproc${v.id}`)), label: v.store });
   try {
     const child = fork(path.join(BENCH_DIR, 'inprocess.mjs'), [JSON.stringify({ responsesFile: file, idpCert: keys.certificate, warmup: sizes.users, count: sizes.inproc, stores: stores.map((s) => ({ ...s.spec, label: s.label })) })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return await new Promise((resolve, reject) => {
@@ -133,6 +133,7 @@ export function attribution(summary) {
   };
   const rows = [step("jit-sso's SAML checks: text prechecks, one DOM parse of the message, algorithm allow-list, checks after node-saml, replay cache (AP − A)", 'AP', 'A'), step("jitSso's routes, its Passport instance, the session's SSO record (B0 − AP)", 'B0', 'AP')];
   for (const [id, store] of [['B', 'memory'], ['C', 'SQLite'], ['D', 'PostgreSQL']]) if (byId[id]) rows.push(step(`provisioning on ${store} (${id} − B0)`, id, 'B0'));
+  if (byId.C && byId.CN) rows.push(step("of which SQLite's durable commit: synchronous 'full' over 'normal' (C − CN)", 'C', 'CN'));
   return rows;
 }
 

@@ -48,7 +48,7 @@ export async function loadDriver<T>(name: string, load: () => Promise<T>): Promi
 
 /** Opens `connection`; rejects `ERR_JIT_SSO_INVALID_OPTIONS` when the driver is missing or the SQLite file cannot be opened. */
 export async function openDatabase(connection: SqlConnection, logger: Logger): Promise<OpenDatabase> {
-  return connection.dialect === 'sqlite' ? openSqlite(connection.filename, connection.readonly === true) : openPostgres(connection, logger);
+  return connection.dialect === 'sqlite' ? openSqlite(connection.filename, connection.readonly === true, connection.synchronous ?? 'full') : openPostgres(connection, logger);
 }
 
 interface SqliteHandle extends SqliteDatabase {
@@ -57,7 +57,7 @@ interface SqliteHandle extends SqliteDatabase {
 }
 type SqliteConstructor = new (filename: string, options?: { readonly?: boolean; fileMustExist?: boolean }) => SqliteHandle;
 
-async function openSqlite(filename: string, readonly: boolean): Promise<OpenDatabase> {
+async function openSqlite(filename: string, readonly: boolean, synchronous: 'full' | 'normal'): Promise<OpenDatabase> {
   const mod = await loadDriver('better-sqlite3', () => import('better-sqlite3'));
   const Database = ((mod as { default?: unknown }).default ?? mod) as SqliteConstructor;
   let handle: SqliteHandle | undefined;
@@ -71,6 +71,9 @@ async function openSqlite(filename: string, readonly: boolean): Promise<OpenData
     // WAL lets readers go on while a login writes; a memory database has no journal file to switch,
     // and a read-only connection cannot switch it.
     if (filename !== ':memory:' && !readonly) handle.pragma('journal_mode = WAL');
+    // Explicit: better-sqlite3 is built to give a database in WAL mode `synchronous = NORMAL`, under
+    // which the commits since the last checkpoint do not survive a power cut.
+    handle.pragma(`synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   } catch (err) {
     if (handle?.open) handle.close();
     throw new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', {

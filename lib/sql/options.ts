@@ -23,6 +23,16 @@ export interface SqliteConnection {
    * @default false
    */
   readonly?: boolean;
+  /**
+   * How a commit waits for the disk. `'full'`: a login is answered only once its user changes and its
+   * audit event are on disk, so a power cut or an OS crash loses no answered login. `'normal'` is
+   * **weaker**: the database stays consistent, but the commits since the last WAL checkpoint can be
+   * lost on a power cut or an OS crash (not on a crash of the app); each commit then skips a disk
+   * flush (≈ 0.1 ms here, `bench/RESULTS.md`). Set explicitly, since better-sqlite3's build would
+   * otherwise give WAL databases `'normal'`.
+   * @default 'full'
+   */
+  synchronous?: 'full' | 'normal';
 }
 
 /**
@@ -91,7 +101,7 @@ export const TABLE_PREFIX_PATTERN = /^[a-z_][a-z0-9_]*$/i;
 
 const text = z.string().min(1, 'must be a non-empty string');
 const connectionSchema = z.discriminatedUnion('dialect', [
-  z.object({ dialect: z.literal('sqlite'), filename: text, readonly: z.boolean().optional() }).strict(),
+  z.object({ dialect: z.literal('sqlite'), filename: text, readonly: z.boolean().optional(), synchronous: z.enum(['full', 'normal']).optional() }).strict(),
   z
     .object({
       dialect: z.literal('postgres'),
