@@ -22,6 +22,16 @@ function gate(): { opened: Promise<void>; open: () => void } {
   return { opened, open };
 }
 
+/** A transaction's fn that records its start, waits for `hold` (when given), creates user `key` and records its end. */
+function recording(steps: string[], label: string, key: string, hold?: Promise<void>) {
+  return async (tx: UserStore) => {
+    steps.push(`${label}:start`);
+    if (hold) await hold;
+    await tx.createUser(newUser(key));
+    steps.push(`${label}:end`);
+  };
+}
+
 const refusal = () => new JitSsoError('ERR_JIT_SSO_LOGIN_REFUSED', { message: 'test: roll back' });
 
 describe('MemoryUserStore transactions', () => {
@@ -29,17 +39,8 @@ describe('MemoryUserStore transactions', () => {
     const store = new MemoryUserStore();
     const steps: string[] = [];
     const first = gate();
-    const a = store.transaction(async (tx) => {
-      steps.push('a:start');
-      await first.opened;
-      await tx.createUser(newUser('a'));
-      steps.push('a:end');
-    });
-    const b = store.transaction(async (tx) => {
-      steps.push('b:start');
-      await tx.createUser(newUser('b'));
-      steps.push('b:end');
-    });
+    const a = store.transaction(recording(steps, 'a', 'a', first.opened));
+    const b = store.transaction(recording(steps, 'b', 'b'));
     await new Promise((resolve) => setImmediate(resolve));
     first.open();
     await Promise.all([a, b]);
@@ -299,17 +300,8 @@ describe("MemoryUserStore's untracked transaction (the provisioner's)", () => {
     const store = new MemoryUserStore();
     const steps: string[] = [];
     const held = gate();
-    const first = store[UNTRACKED_TRANSACTION](async (tx) => {
-      steps.push('untracked:start');
-      await held.opened;
-      await tx.createUser(newUser('u'));
-      steps.push('untracked:end');
-    });
-    const second = store.transaction(async (tx) => {
-      steps.push('tracked:start');
-      await tx.createUser(newUser('t'));
-      steps.push('tracked:end');
-    });
+    const first = store[UNTRACKED_TRANSACTION](recording(steps, 'untracked', 'u', held.opened));
+    const second = store.transaction(recording(steps, 'tracked', 't'));
     const outside = store.createUser(newUser('o')).then(() => steps.push('outside'));
     await new Promise((resolve) => setImmediate(resolve));
     held.open();
