@@ -25,6 +25,9 @@ export type { SamlProviderOptions } from './saml-options.js';
  * Secure by default: Response and Assertion signatures both required, SHA-1 refused, audience =
  * `spEntityId`, InResponseTo always checked, unsolicited responses refused; and jit-sso's own
  * checks of Destination, Recipient, assertion Issuer, bearer confirmation, assertion age and replay.
+ * Each login is bound to the browser that started it (an opaque RelayState handle and an HttpOnly
+ * cookie, `__Host-jit-sso-saml` over HTTPS), so that a response is accepted only there, once; behind a
+ * TLS-terminating proxy, set Express's `trust proxy` so that `req.secure` is true.
  *
  * @example
  * samlProvider({
