@@ -8,7 +8,9 @@
  * browser's HttpOnly cookie, once.
  */
 import { describe, expect, it } from '@jest/globals';
+import { createPublicKey, createVerify } from 'node:crypto';
 import request from 'supertest';
+import { generateTestKeys } from '../../../lib/testing/saml-idp.js';
 import { CALLBACK_URL, samlApp, SP_ENTITY_ID, startLogin } from '../../helpers/saml-app.js';
 import { expectNoSession, postAcs, solicit, watch, type Agent, type SamlCtx } from '../../helpers/saml-attacks.js';
 
@@ -263,6 +265,21 @@ describe('SAML login binding cookie', () => {
     expect(attributes[0]).toMatch(/^jit-sso-saml=/);
     expect(attributes).toEqual(expect.arrayContaining(['path=/', 'httponly', 'samesite=lax']));
     expect(attributes).not.toContain('secure');
+  });
+
+  it('with signed AuthnRequests, the RelayState handle is covered by the redirect signature (not appended after it)', async () => {
+    const sp = await generateTestKeys();
+    const ctx = await samlApp({ provider: { privateKey: sp.privateKey, publicCert: sp.certificate } });
+    const agent = request.agent(ctx.app);
+    const started = await startLogin(agent);
+    // Redirect binding (saml-bindings 3.4.4.1): the signature is over SAMLRequest, RelayState and SigAlg, in that order, as sent.
+    const raw = started.location.search.slice(1).split('&');
+    const part = (name: string) => raw.find((p) => p.startsWith(`${name}=`))!;
+    const signed = [part('SAMLRequest'), part('RelayState'), part('SigAlg')].join('&');
+    const signature = Buffer.from(decodeURIComponent(part('Signature').slice('Signature='.length)), 'base64');
+    expect(createVerify('RSA-SHA256').update(signed).verify(createPublicKey(sp.certificate), signature)).toBe(true);
+    expect(part('RelayState')).toBe(`RelayState=${started.relayState}`);
+    expect((await answer(ctx, agent, started)).status).toBe(303);
   });
 
   it('the RelayState sent to the IdP is an opaque handle that says nothing of returnTo', async () => {
