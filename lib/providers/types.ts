@@ -3,7 +3,7 @@
  * defaults and turn the protocol's output into raw claims for `jitProvision`.
  * @module
  */
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { Strategy } from 'passport';
 import type { PresetName } from '../identity/presets.js';
 import type { ClaimMap } from '../identity/types.js';
@@ -48,7 +48,17 @@ export interface ProviderRuntime {
   precheckCallback?(req: Request): void;
   /** Passport `authenticate` options for starting a login that should come back to `returnTo`. */
   loginOptions(returnTo: string): Record<string, unknown>;
-  /** The `returnTo` a callback carries (SAML RelayState); unvalidated. */
+  /**
+   * Starts a login itself instead of through Passport (SAML: to bind it to the browser); the router
+   * prefers it when present. Answers the request (a redirect) or rejects.
+   */
+  startLogin?(req: Request, res: Response, returnTo: string): Promise<void>;
+  /**
+   * Claims the exchange a callback answers before the strategy runs (SAML: the login this browser
+   * started, named by RelayState, single use); rejects with a JitSsoError refusal.
+   */
+  claimCallback?(req: Request): Promise<void>;
+  /** The `returnTo` a callback carries (SAML: the bound `returnTo`, or an unsolicited RelayState); unvalidated. */
   callbackReturnTo(req: Request): string | undefined;
   /** SP metadata, when the protocol has it. */
   metadata?(): string;

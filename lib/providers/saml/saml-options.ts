@@ -38,7 +38,16 @@ export interface SamlProviderOptions {
   logoutUrl?: string;
   /** The absolute URL of this app's logout endpoint (`/{id}/logout/callback`). @default derived from callbackUrl */
   logoutCallbackUrl?: string;
-  /** WARNING: accepts IdP-initiated (unsolicited) responses, which cannot be tied to a login this app started. @default false */
+  /**
+   * Also accepts IdP-initiated (unsolicited) responses: those without `InResponseTo`.
+   *
+   * WARNING: such a response cannot be tied to a login this app started, nor to a browser. Anyone
+   * holding a signed unsolicited response for their own account can auto-post it from another
+   * person's browser and sign that person in as themselves (login CSRF), replacing their session.
+   * Its `RelayState` is taken as a path (same-origin only, else `landingPath`). A response that has
+   * an `InResponseTo` is still accepted only from the browser that started that login.
+   * @default false
+   */
   allowUnsolicited?: boolean;
   /** WARNING: `false` accepts responses whose outer Response is unsigned (Entra's default "sign assertion" only). @default true */
   wantAuthnResponseSigned?: boolean;
@@ -46,13 +55,13 @@ export interface SamlProviderOptions {
   acceptedClockSkewMs?: number;
   /** How old an assertion may be, even without `NotOnOrAfter`. @default 300000 */
   maxAssertionAgeMs?: number;
-  /** How long a login may take between the AuthnRequest and the response. @default 600000 */
+  /** How long a login may take between the AuthnRequest and the response (and how long its browser binding lives). @default 600000 */
   requestIdExpirationPeriodMs?: number;
   /** Largest accepted message, in bytes (posted body; inflated redirect message). @default 524288 */
   maxMessageBytes?: number;
   /** NameID format to ask for; `null` asks for none. @default null */
   identifierFormat?: string | null;
-  /** Where AuthnRequest ids wait for their response. @default memoryCache() */
+  /** Where AuthnRequest ids and their browser bindings wait for the response; shared (`redisCache`) across instances. @default memoryCache() */
   requestCache?: SsoCache;
   /** Where accepted assertion ids are kept until they expire. @default memoryCache() */
   replayCache?: SsoCache;

@@ -13,6 +13,7 @@ import type { JitProvisioner } from '../../provisioning/jit-provision.js';
 import type { ProvisioningOptions } from '../../provisioning/policy.js';
 import type { ProviderMountContext, ProviderRuntime, SsoProvider, SsoSessionInfo } from '../types.js';
 import { checkVerifiedAssertion, samlRefusal, screenPostMessage, type AssertionCheckConfig } from './message-checks.js';
+import { samlLogin, type SamlLogin } from './saml-login.js';
 import { validateLogoutMessage } from './saml-logout.js';
 import { resolveSamlOptions, type ResolvedSamlOptions, type SamlProviderOptions } from './saml-options.js';
 
@@ -24,6 +25,9 @@ export type { SamlProviderOptions } from './saml-options.js';
  * Secure by default: Response and Assertion signatures both required, SHA-1 refused, audience =
  * `spEntityId`, InResponseTo always checked, unsolicited responses refused; and jit-sso's own
  * checks of Destination, Recipient, assertion Issuer, bearer confirmation, assertion age and replay.
+ * Each login is bound to the browser that started it (an opaque RelayState handle and an HttpOnly
+ * cookie, `__Host-jit-sso-saml` over HTTPS), so that a response is accepted only there, once; behind a
+ * TLS-terminating proxy, set Express's `trust proxy` so that `req.secure` is true.
  *
  * @example
  * samlProvider({
@@ -56,7 +60,8 @@ function mountSaml(o: ResolvedSamlOptions, { provisioner }: ProviderMountContext
   const saml = new SAML(config);
   // node-saml looks for InResponseTo only on a <Response>; LogoutResponses are matched by jit-sso itself.
   const logoutResponses = new SAML({ ...config, validateInResponseTo: ValidateInResponseTo.never });
-  const verify = signonVerify(o, replayCache, provisioner);
+  const login = samlLogin({ saml, cache: requestCache, provider: o.id, ttlMs: o.requestIdExpirationPeriodMs, allowUnsolicited: o.allowUnsolicited });
+  const verify = signonVerify(o, replayCache, provisioner, login);
   const strategy = new SamlStrategy({ ...config, name: o.id, passReqToCallback: true }, verify, (_req, _profile, done) =>
     done(samlRefusal('logout messages are handled by the jitSso router')),
   );
@@ -68,8 +73,11 @@ function mountSaml(o: ResolvedSamlOptions, { provisioner }: ProviderMountContext
     precheckCallback(req) {
       screenPostMessage((req.body as Record<string, unknown> | undefined)?.SAMLResponse);
     },
-    loginOptions: (returnTo) => ({ additionalParams: { RelayState: returnTo } }),
-    callbackReturnTo: (req) => stringField(req.body, 'RelayState'),
+    // Logins start here, not through passport-saml, so that RelayState is a handle bound to the browser.
+    loginOptions: () => ({}),
+    startLogin: login.startLogin,
+    claimCallback: login.claimCallback,
+    callbackReturnTo: login.callbackReturnTo,
     metadata: () =>
       strategy.generateServiceProviderMetadata(o.decryptionCert ?? null, o.publicCert ?? null),
     ...(o.logoutUrl
@@ -135,7 +143,7 @@ export function cacheProvider(cache: SsoCache, provider: string, ttlMs: number):
 
 type Done = (err: Error | null, user?: Record<string, unknown>, info?: Record<string, unknown>) => void;
 
-function signonVerify(o: ResolvedSamlOptions, replayCache: SsoCache, provisioner: JitProvisioner) {
+function signonVerify(o: ResolvedSamlOptions, replayCache: SsoCache, provisioner: JitProvisioner, login: SamlLogin) {
   const checks: AssertionCheckConfig = {
     callbackUrl: o.callbackUrl,
     idpIssuer: o.idpIssuer,
@@ -146,6 +154,7 @@ function signonVerify(o: ResolvedSamlOptions, replayCache: SsoCache, provisioner
   return (req: Request, profile: Profile | null, done: Done): void => {
     (async () => {
       if (!profile) throw samlRefusal('response carries no assertion');
+      login.checkAnswer(req, profile);
       const now = Date.now();
       const checked = checkVerifiedAssertion(profile.getSamlResponseXml?.() ?? '', () => profile.getAssertionXml?.() ?? '', checks, now);
       if (!(await replayCache.add(`saml-assertion:${o.id}:${checked.id}`, '1', checked.expiresAtMs - now))) {
