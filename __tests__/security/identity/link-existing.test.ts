@@ -4,6 +4,7 @@
  * string `"true"` for `email_verified`, a look-alike name — and a user created with no name at all.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { explain } from '../../../lib/cli/explain.js';
 import { jitSso } from '../../../lib/express/jit-sso.js';
 import { silentLogger } from '../../../lib/internal/logger.js';
 import { jitProvision } from '../../../lib/provisioning/jit-provision.js';
@@ -80,6 +81,19 @@ describe("linkExisting: 'username' (real signed SAML logins)", () => {
     expect(() => jitProvision({ store: partial, provider: 'entra', provisioning: { linkExisting: 'username' } })).toThrow(
       expect.objectContaining({ code: 'ERR_JIT_SSO_INVALID_OPTIONS', details: expect.objectContaining({ path: 'provisioning.linkExisting', missing: ['listIdentities'] }) }),
     );
+  });
+});
+
+describe('jit-sso explain links as a login would', () => {
+  it('the dry run does not promise a link into an account that has an identity from the same provider', async () => {
+    const store = new MemoryUserStore({ roles: ROLES });
+    const jit = jitProvision({ store, provider: 'okta', provisioning: { createUsers: true }, logger: silentLogger });
+    const old = (await jit.provision(identity({ provider: 'okta', subject: '00u-old', key: '00u-old', username: 'kate' }))).user!;
+    const claims = { iss: 'https://okta.test', sub: '00u-new', preferred_username: 'kate@contoso.com' };
+    const seen = await explain({ preset: 'okta-oidc', provider: 'okta', claims, policy: { linkExisting: 'username', createUsers: true }, store });
+    expect(seen.currentUser).toBeNull();
+    expect(seen.notLinked).toMatch(new RegExp(`user ${old.id} already has an identity from provider "okta"`));
+    expect(seen.plan.action).toBe('create');
   });
 });
 
