@@ -24,6 +24,8 @@ function codeOf(action: () => unknown): { code?: string; details?: Record<string
 
 const samlBase = { issuer: 'https://idp.example.com', nameID: 'jdoe@example.com', nameIDFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified' };
 const oidcBase = { iss: 'https://op.example.com', sub: 'sub-123' };
+/** AD FS keys only on a persistent NameID (or a stable claim): these tests are about other fields. */
+const adfsBase = { ...samlBase, nameIDFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent' };
 
 describe('subject and key', () => {
   it('keys Entra SAML users on tenant id and object id, not on the UPN NameID', () => {
@@ -87,12 +89,12 @@ describe('subject and key', () => {
 
 describe('login', () => {
   it('prefers the SAML upn claim over the NameID', () => {
-    const identity = map({ ...samlBase, nameID: 'LhyaP017j06hssPU5fYHGA==', [`${XML}upn`]: 'l.moreau@contoso.com' }, 'adfs-saml');
+    const identity = map({ ...adfsBase, nameID: 'LhyaP017j06hssPU5fYHGA==', [`${XML}upn`]: 'l.moreau@contoso.com' }, 'adfs-saml');
     expect([identity.username, identity.domain]).toEqual(['l.moreau', 'contoso.com']);
   });
 
   it('reads the Windows account name as DOMAIN\\user', () => {
-    const identity = map({ ...samlBase, nameID: 'opaque', [`${MS_WS}windowsaccountname`]: 'CONTOSO\\jdoe' }, 'adfs-saml');
+    const identity = map({ ...adfsBase, nameID: 'opaque', [`${MS_WS}windowsaccountname`]: 'CONTOSO\\jdoe' }, 'adfs-saml');
     expect([identity.username, identity.domain]).toEqual(['jdoe', 'CONTOSO']);
   });
 
@@ -144,16 +146,16 @@ describe('email', () => {
 
   it('never takes a DOMAIN\\user value as email', () => {
     expect(map({ ...oidcBase, unique_name: 'CONTOSO\\jdoe' }, 'adfs-oidc').email).toBeUndefined();
-    expect(map({ ...samlBase, nameID: 'CONTOSO\\jdoe', email: 'CONTOSO\\jdoe' }, 'adfs-saml').email).toBeUndefined();
+    expect(map({ ...adfsBase, nameID: 'CONTOSO\\jdoe', email: 'CONTOSO\\jdoe' }, 'adfs-saml').email).toBeUndefined();
   });
 
   it('skips an email claim that holds no address', () => {
     expect(map({ ...oidcBase, email: 'not-an-address', upn: 'jdoe@contoso.com' }, 'entra-oidc').email).toBe('jdoe@contoso.com');
   });
 
-  it('marks an OIDC email verified only when email_verified is true or "true"', () => {
+  it('marks an OIDC email verified only when email_verified is the boolean true (not the string "true")', () => {
     expect(map({ ...oidcBase, email: 'a@x.com', email_verified: true }, 'google-oidc').emailVerified).toBe(true);
-    expect(map({ ...oidcBase, email: 'a@x.com', email_verified: 'true' }, 'google-oidc').emailVerified).toBe(true);
+    expect(map({ ...oidcBase, email: 'a@x.com', email_verified: 'true' }, 'google-oidc').emailVerified).toBe(false);
     expect(map({ ...oidcBase, email: 'a@x.com', email_verified: false }, 'google-oidc').emailVerified).toBe(false);
     expect(map({ ...oidcBase, email: 'a@x.com' }, 'entra-oidc').emailVerified).toBe(false);
   });
@@ -175,7 +177,7 @@ describe('names', () => {
   });
 
   it('lets a claim map read …/claims/name as display name for AD FS farms that put it there', () => {
-    const raw = { ...samlBase, [`${XML}name`]: 'Léa Moreau' };
+    const raw = { ...adfsBase, [`${XML}name`]: 'Léa Moreau' };
     expect(map(raw, 'adfs-saml', { claimMap: { displayName: `${XML}name` } }).displayName).toBe('Léa Moreau');
   });
 

@@ -37,7 +37,7 @@ describe.each([4, 5] as const)('SAML and OIDC together on Express %i', (expressV
   });
 
   it("with linkExisting: 'verified-email', the OIDC login of the same verified email joins the SAML user", async () => {
-    const ctx = await bothApp(expressVersion, { oidcProvisioning: { linkExisting: 'verified-email' } });
+    const ctx = await bothApp(expressVersion, { oidcProvisioning: { linkExisting: 'verified-email', emailAuthority: { 'contoso.com': true } } });
     const viaSaml = await samlLogin(ctx, 'oid-alice');
     const viaOidc = await oidcLogin(ctx, 'oid-alice');
     expect(viaOidc.res.status).toBe(303);
@@ -51,7 +51,7 @@ describe.each([4, 5] as const)('SAML and OIDC together on Express %i', (expressV
   });
 
   it("with linkExisting: 'verified-email', an email the OIDC provider does not vouch for makes a new user", async () => {
-    const ctx = await bothApp(expressVersion, { oidcProvisioning: { linkExisting: 'verified-email' }, emailVerified: false });
+    const ctx = await bothApp(expressVersion, { oidcProvisioning: { linkExisting: 'verified-email', emailAuthority: { 'contoso.com': true } }, emailVerified: false });
     const viaSaml = await samlLogin(ctx, 'oid-alice');
     const viaOidc = await oidcLogin(ctx, 'oid-alice');
     expect(await meId(viaOidc.agent)).not.toBe(await meId(viaSaml.agent));

@@ -101,7 +101,7 @@ describe('jitProvision', () => {
   it('links by email only when the IdP says it is verified (the nOAuth takeover otherwise)', async () => {
     const store = new MemoryUserStore({ roles: ROLES });
     await setup({ createUsers: true }, store).jit.provision(identity({ provider: 'google', key: 'g-1', subject: 'g-1' }));
-    const jit = jitProvision({ store, provider: 'entra', provisioning: { linkExisting: 'verified-email', createUsers: false }, logger: silentLogger });
+    const jit = jitProvision({ store, provider: 'entra', provisioning: { linkExisting: 'verified-email', emailAuthority: { 'contoso.com': true }, createUsers: false }, logger: silentLogger });
     const unverified = await jit.provision(identity({ key: 'attacker-tenant/oid-x', emailVerified: false }));
     expect(unverified.error?.code).toBe('ERR_JIT_SSO_USER_NOT_PROVISIONED');
     const verified = await jit.provision(identity({ emailVerified: true }));

@@ -40,7 +40,7 @@ describe('SqlUserStore.open on SQLite', () => {
     const store = await SqlUserStore.open({ dialect: 'sqlite', filename }, { migrate: false });
     try {
       expect(tablesOf(filename)).toEqual([]);
-      expect(await store.migrate()).toEqual(['0001_initial']);
+      expect(await store.migrate()).toEqual(['0001_initial', '0002_canonical_keys']);
       expect(await store.migrate()).toEqual([]);
       await store.createRole('Admin');
       expect(await store.listRoles()).toEqual(['Admin']);
@@ -187,7 +187,7 @@ describePg('SqlUserStore.open on PostgreSQL', () => {
     const tables = async () =>
       (await admin.query('select table_name from information_schema.tables where table_schema = $1 and table_name like $2 order by 1', [name, 'late\\_%'])).rows.map((r: { table_name: string }) => r.table_name);
     expect(await tables()).toEqual([]);
-    expect(await store.migrate()).toEqual(['0001_initial']);
+    expect(await store.migrate()).toEqual(['0001_initial', '0002_canonical_keys']);
     expect(await tables()).toEqual(['late_audit_events', 'late_identities', 'late_migrations', 'late_migrations_lock', 'late_roles', 'late_user_roles', 'late_users']);
     await store.close();
     expect((await pool.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
@@ -212,7 +212,7 @@ describePg('SqlUserStore.open on PostgreSQL', () => {
   it('lets several instances open a new database at once: the migration runs once, every open succeeds', async () => {
     const stores = await Promise.all(Array.from({ length: 5 }, () => SqlUserStore.open({ dialect: 'postgres', pool: schema().pool }, { tablePrefix: 'herd_' })));
     const { rows } = await schema().admin.query(`select name from ${schema().name}.herd_migrations`);
-    expect(rows).toEqual([{ name: '0001_initial' }]);
+    expect(rows).toEqual([{ name: '0001_initial' }, { name: '0002_canonical_keys' }]);
     for (const store of stores) await store.close();
   });
 });

@@ -45,7 +45,7 @@ function requiredOnly(inner: MemoryUserStore): ConformanceStore {
   return store as unknown as ConformanceStore;
 }
 
-const OPTIONAL_TESTS = 8;
+const OPTIONAL_TESTS = 9;
 
 describe('runUserStoreConformance', () => {
   it('throws ERR_JIT_SSO_INVALID_OPTIONS naming describe when no test framework is around', () => {

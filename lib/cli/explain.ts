@@ -9,6 +9,7 @@ import { toIdentity } from '../identity/to-identity.js';
 import type { Identity } from '../identity/types.js';
 import { planProvisioning, type ProvisioningPlan } from '../provisioning/plan.js';
 import { resolvePolicy, type ProvisioningOptions } from '../provisioning/policy.js';
+import { findLinkCandidate, type LinkLookupStore } from '../provisioning/link-existing.js';
 import { candidateRoleNames } from '../provisioning/roles.js';
 import { readUnverifiedProfile } from '../providers/saml/message-checks.js';
 import type { StoredUser, UserStore } from '../store/user-store.js';
@@ -22,7 +23,7 @@ export interface ExplainInput {
   /** The provider id the identity would be stored under. @default the preset's IdP name */
   provider?: string;
   /** Read (never written) to find the current user and the roles that exist. */
-  store?: Pick<UserStore, 'findUserByIdentity' | 'existingRoles'> & Partial<Pick<UserStore, 'findUserByUsername' | 'findUserByEmail'>>;
+  store?: Pick<UserStore, 'findUserByIdentity' | 'existingRoles'> & LinkLookupStore;
   /** Without a store: the roles that exist in the app. @default every role the claims name */
   roles?: string[];
 }
@@ -32,6 +33,8 @@ export interface Explanation {
   identity: Identity;
   currentUser: StoredUser | null;
   linkedBy?: 'username' | 'verified-email';
+  /** Why an account that matched `linkExisting` was not linked. */
+  notLinked?: string;
   existingRoles: string[];
   /** True when no store or role list was given and every role was assumed to exist. */
   rolesAssumed: boolean;
@@ -72,25 +75,20 @@ export async function explain(input: ExplainInput): Promise<Explanation> {
   }
   const policy = resolvePolicy(input.policy, 'policy');
   const provider = input.provider ?? input.preset.replace(/-(saml|oidc)$/, '');
-  const identity = toIdentity(input.claims, { preset: input.preset, provider, claimMap: policy.claimMap });
+  const identity = toIdentity(input.claims, { preset: input.preset, provider, claimMap: policy.claimMap, linkExisting: policy.linkExisting });
   const wanted = candidateRoleNames(identity, policy);
   let currentUser: StoredUser | null = null;
   let linkedBy: Explanation['linkedBy'];
+  let notLinked: string | undefined;
   let existingRoles: string[];
   if (input.store) {
     currentUser = await input.store.findUserByIdentity({ provider, subject: identity.key });
-    if (!currentUser && policy.linkExisting === 'username' && input.store.findUserByUsername) {
-      currentUser = await input.store.findUserByUsername(identity.username, identity.domain);
-      if (currentUser) linkedBy = 'username';
-    }
-    if (!currentUser && policy.linkExisting === 'verified-email' && identity.emailVerified && identity.email && input.store.findUserByEmail) {
-      currentUser = await input.store.findUserByEmail(identity.email);
-      if (currentUser) linkedBy = 'verified-email';
-    }
+    // The very rule a login links by (link-existing.ts), so the dry run cannot link where a login would not.
+    if (!currentUser) ({ user: currentUser, linkedBy, notLinked } = await findLinkCandidate(input.store, identity, policy));
     existingRoles = await input.store.existingRoles(wanted, { caseInsensitive: policy.roleMatch === 'case-insensitive' });
   } else {
     existingRoles = input.roles ?? wanted;
   }
   const plan = planProvisioning(identity, currentUser, policy, existingRoles, linkedBy ? { linkedBy } : {});
-  return { identity, currentUser, ...(linkedBy ? { linkedBy } : {}), existingRoles, rolesAssumed: !input.store && !input.roles, plan };
+  return { identity, currentUser, ...(linkedBy ? { linkedBy } : {}), ...(notLinked ? { notLinked } : {}), existingRoles, rolesAssumed: !input.store && !input.roles, plan };
 }

@@ -42,6 +42,7 @@ export function formatExplanation(e: Explanation): string {
     const who = e.currentUser ? `${e.currentUser.username} (${e.currentUser.id})` : plan.userId;
     lines.push(`Plan: SIGN IN existing user ${who} (audit: ${plan.subType})`);
     if (e.linkedBy) row('linked by', `${e.linkedBy} — this identity will be linked to the account`);
+    if (e.notLinked) row('not linked', e.notLinked);
   }
   if (plan.action !== 'deny') {
     const { fields, rolesAdded, rolesRemoved, rolesSkipped } = plan.changes;

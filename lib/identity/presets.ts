@@ -65,6 +65,13 @@ export interface PresetDefinition {
   /** The IdP's ids are unique per tenant only, so `Identity.key` is `tenant/subject` (Entra). */
   readonly tenantScoped: boolean;
   readonly claims: PresetClaims;
+  /**
+   * SAML: the NameID formats that are a stable key for this IdP. When set, the NameID keys the user
+   * only in one of these formats (and then before the subject claims); in any other format the
+   * subject claims must supply the key, or the login is refused (`ERR_JIT_SSO_MISSING_SUBJECT`)
+   * unless `claimMap.subject` names the NameID. Unset: any NameID but a transient one is the fallback.
+   */
+  readonly nameIdFormats?: readonly string[];
 }
 
 /** The claim the subject falls back to when none of the preset's subject claims is present. */
@@ -72,6 +79,9 @@ export const SUBJECT_FALLBACK: Readonly<Record<Protocol, string>> = { saml: 'nam
 
 /** A NameID in this format changes at every login, so it is never a fallback subject. */
 export const TRANSIENT_NAME_ID_FORMAT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
+
+/** A NameID in this format is an opaque id that the IdP keeps for the person (an AD FS ImmutableID). */
+export const PERSISTENT_NAME_ID_FORMAT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 
 /** Entra's signs that the groups were left out of the token (the "overage"), for every preset. */
 export const GROUPS_OVERAGE_CLAIMS = {
@@ -135,8 +145,8 @@ const OIDC_CLAIMS: PresetClaims = {
   roles: ROLES,
 };
 
-function saml(claims: Partial<PresetClaims> = {}, tenantScoped = false): PresetDefinition {
-  return { protocol: 'saml', tenantScoped, claims: { ...SAML_CLAIMS, ...claims } };
+function saml(claims: Partial<PresetClaims> = {}, tenantScoped = false, nameIdFormats?: readonly string[]): PresetDefinition {
+  return { protocol: 'saml', tenantScoped, claims: { ...SAML_CLAIMS, ...claims }, ...(nameIdFormats ? { nameIdFormats } : {}) };
 }
 
 function oidc(claims: Partial<PresetClaims> = {}, tenantScoped = false): PresetDefinition {
@@ -148,7 +158,10 @@ function oidc(claims: Partial<PresetClaims> = {}, tenantScoped = false): PresetD
  *
  * Subjects: Entra keys on the immutable object id (`tid/oid`), never on the pairwise `sub` or the UPN;
  * Okta SAML on a mapped `user.id` attribute when the admin added one; PingFederate on an `objectGUID`
- * attribute; everything else on the NameID or `sub`.
+ * attribute; AD FS on a persistent NameID (the objectGUID "ImmutableID"), else an `objectGUID`,
+ * `primarysid` or `privatepersonalidentifier` claim — never on a kerberos (`DOMAIN\user`), email or
+ * unspecified NameID, which change on a rename and are given again to the next holder of the name,
+ * unless `claimMap.subject` says so; everything else on the NameID or `sub`.
  * @example
  * PRESET_DEFINITIONS['entra-oidc'].claims.subject; // ['oid']
  */
@@ -158,7 +171,11 @@ export const PRESET_DEFINITIONS: Readonly<Record<PresetName, PresetDefinition>> 
     true,
   ),
   'entra-oidc': oidc({ subject: ['oid'], tenant: ['tid'] }, true),
-  'adfs-saml': saml(),
+  'adfs-saml': saml(
+    { subject: ['objectGUID', `${MS_WS_CLAIMS}primarysid`, `${XML_CLAIMS}privatepersonalidentifier`] },
+    false,
+    [PERSISTENT_NAME_ID_FORMAT],
+  ),
   'adfs-oidc': oidc(),
   'okta-saml': saml({ subject: ['oktaUserId', 'userId', 'user.id'] }),
   'okta-oidc': oidc(),

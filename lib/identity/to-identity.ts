@@ -5,7 +5,8 @@
  */
 import { JitSsoError } from '../errors.js';
 import { createSafeRecord, isPlainRecord, readOwn, readOwnPath, type SafeRecord } from '../internal/safe-object.js';
-import { sanitizeList, snapshotClaims, type ClaimSnapshot, type ClaimValue } from '../internal/sanitize.js';
+import { sanitizeList, sanitizeText, snapshotClaims, type ClaimSnapshot, type ClaimValue } from '../internal/sanitize.js';
+import { checkIdentifier } from './identifier.js';
 import { decodeGuestLogin, parseLogin } from './login-name.js';
 import {
   GROUPS_OVERAGE_CLAIMS,
@@ -43,6 +44,14 @@ export interface ToIdentityOptions {
    * { email: 'mail', department: 'http://schemas.example.com/claims/department', costCenter: ['cc', 'costcenter'] }
    */
   claimMap?: ClaimMap;
+  /**
+   * The key a first login may be linked to an existing account by (the policy's `linkExisting`): the
+   * login claim (`'username'`) or the email claim (`'verified-email'`) is then read as an identifier —
+   * refused, never cleaned, when it holds control characters, surrounding whitespace, is not NFC or
+   * changes under NFKC (see `identifier.ts`). The subject and tenant always are.
+   * @default 'never'
+   */
+  linkExisting?: 'never' | 'username' | 'verified-email';
 }
 
 /** Identity properties a claim map cannot fill: mapping them is a mistake (`login` fills username and domain). */
@@ -152,6 +161,15 @@ function findList(snapshot: ClaimSnapshot, refs: readonly ClaimRef[]): string[] 
   return undefined;
 }
 
+/** The first claim of `refs` present, as received (`undefined` when none is). */
+function firstRaw(snapshot: ClaimSnapshot, refs: readonly ClaimRef[]): unknown {
+  for (const ref of refs) {
+    const value = typeof ref === 'string' ? readOwn(snapshot.raw, ref) : undefined;
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
 /** An address, never a `DOMAIN\user` value. */
 function isAddress(value: string): boolean {
   return value.includes('@') && !value.includes('\\');
@@ -159,9 +177,63 @@ function isAddress(value: string): boolean {
 
 function subjectRefs(preset: PresetDefinition, map: ResolvedClaimMap, snapshot: ClaimSnapshot): readonly ClaimRef[] {
   if (map.subjectOverridden) return map.claims.subject;
-  const transient =
-    preset.protocol === 'saml' && claimValues(snapshot, 'nameIDFormat')?.[0] === TRANSIENT_NAME_ID_FORMAT;
+  const format = claimValues(snapshot, 'nameIDFormat')?.[0];
+  if (preset.protocol === 'saml' && preset.nameIdFormats) {
+    // The NameID keys the user only in a format the preset knows to be stable, and then first: a
+    // persistent NameID was the key before the preset read stable claims, and must stay it.
+    return preset.nameIdFormats.includes(format ?? '') ? [SUBJECT_FALLBACK.saml, ...map.claims.subject] : map.claims.subject;
+  }
+  const transient = preset.protocol === 'saml' && format === TRANSIENT_NAME_ID_FORMAT;
   return transient ? map.claims.subject : [...map.claims.subject, SUBJECT_FALLBACK[preset.protocol]];
+}
+
+/** A raw claim value as text: strings as received, numbers and booleans in their string form. */
+function rawText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/** Each value a reference finds, as received, with the claim it came from. */
+function rawCandidates(snapshot: ClaimSnapshot, ref: ClaimRef): Array<[claim: string, value: string]> {
+  const of = (name: string): Array<[string, string]> => {
+    const value = readOwn(snapshot.raw, name);
+    const list = Array.isArray(value) ? (value as unknown[]) : value === undefined ? [] : [value];
+    return list.map(rawText).filter((v): v is string => v !== undefined && v !== '').map((v) => [name, v]);
+  };
+  if (typeof ref === 'string') return of(ref);
+  if ('claim' in ref) return of(ref.claim).filter(([, v]) => ref.ifContains.some((s) => v.includes(s)));
+  if ('nameEndsWith' in ref) {
+    const endings = ref.nameEndsWith.map((suffix) => suffix.toLowerCase());
+    for (const name of Object.keys(snapshot.raw)) {
+      if (!endings.some((ending) => name.toLowerCase().endsWith(ending))) continue;
+      const found = of(name);
+      if (found.length > 0) return found;
+    }
+    return [];
+  }
+  // Nested lists (Keycloak roles) are never identifiers; read them sanitised.
+  return (valuesOf(snapshot, ref) ?? []).map((v) => ['nested', v]);
+}
+
+/**
+ * Like {@link findString}, but for an identifier: the first value found **as received** is checked
+ * and returned unchanged, or the login is refused — a value is never cleaned into another one, and a
+ * value that cleans to nothing (`"\u0000"`) is refused rather than skipped for the next claim.
+ */
+function findIdentifier(
+  snapshot: ClaimSnapshot,
+  refs: readonly ClaimRef[],
+  nfkc: boolean,
+  accept: (value: string) => boolean = () => true,
+): string | undefined {
+  for (const ref of refs) {
+    for (const [claim, value] of rawCandidates(snapshot, ref)) {
+      if (!accept(sanitizeText(value))) continue;
+      return checkIdentifier(value, claim, { nfkc });
+    }
+  }
+  return undefined;
 }
 
 function hasGroupsOverage(snapshot: ClaimSnapshot): boolean {
@@ -204,7 +276,7 @@ function copyAttributes(snapshot: ClaimSnapshot): SafeRecord<ClaimValue> {
  * - `username`/`domain`: the login, split by `parseLogin` (`''` username when no login claim exists).
  * - `email`: the first address among the email claims, else the login when it is an address (after
  *   Entra guest decoding). `emailVerified` is true only for an OIDC `email` claim with
- *   `email_verified: true` (or `"true"`); SAML emails are never verified.
+ *   `email_verified: true` — the JSON boolean, not the string `"true"`; SAML emails are never verified.
  * - `groups`/`roles`: `undefined` when no claim is present, a list otherwise (one value → one element).
  *   On Entra group overage (SAML `groups.link`, JWT `_claim_names.groups`, `hasgroups`), `groups` is
  *   `undefined` and `groupsOverage` is `true`.
@@ -225,25 +297,37 @@ export function toIdentity(raw: unknown, options: ToIdentityOptions): Identity {
   const preset = getPreset(options.preset);
   if (typeof options.provider !== 'string' || options.provider === '') return invalidOption('provider');
   if (options.issuer !== undefined && typeof options.issuer !== 'string') return invalidOption('issuer');
+  if (options.linkExisting !== undefined && !['never', 'username', 'verified-email'].includes(options.linkExisting)) return invalidOption('linkExisting');
   const map = resolveClaimMap(preset, options.claimMap);
   const snapshot = snapshotClaims(raw);
   const { claims } = map;
 
-  const subject = findString(snapshot, subjectRefs(preset, map, snapshot));
+  const subject = findIdentifier(snapshot, subjectRefs(preset, map, snapshot), false);
   if (subject === undefined) {
+    const unstable = preset.nameIdFormats !== undefined && claimValues(snapshot, 'nameID') !== undefined;
     throw new JitSsoError('ERR_JIT_SSO_MISSING_SUBJECT', {
-      details: { provider: options.provider, preset: options.preset },
+      details: {
+        provider: options.provider,
+        preset: options.preset,
+        ...(unstable ? { reason: `the NameID's format (${claimValues(snapshot, 'nameIDFormat')?.[0] ?? 'none'}) is not a stable key and no stable claim was sent; set claimMap.subject to key on it anyway` } : {}),
+      },
     });
   }
-  const tenant = findString(snapshot, claims.tenant);
-  const login = findString(snapshot, claims.login);
+  const tenant = findIdentifier(snapshot, claims.tenant, false);
+  const linkBy = options.linkExisting ?? 'never';
+  const login = linkBy === 'username' ? findIdentifier(snapshot, claims.login, true) : findString(snapshot, claims.login);
   const { username, domain } = login === undefined ? { username: '', domain: undefined } : parseLogin(login);
+  if (linkBy === 'username' && login !== undefined) {
+    checkIdentifier(username, 'login', { nfkc: true });
+    if (domain !== undefined) checkIdentifier(domain, 'login', { nfkc: true });
+  }
 
-  const emailFromClaim = findString(snapshot, claims.email, isAddress);
+  const emailFromClaim =
+    linkBy === 'verified-email' ? findIdentifier(snapshot, claims.email, true, isAddress) : findString(snapshot, claims.email, isAddress);
   const loginAddress = login === undefined ? undefined : decodeGuestLogin(login);
   const email = emailFromClaim ?? (loginAddress !== undefined && isAddress(loginAddress) ? loginAddress : undefined);
-  const emailVerified =
-    preset.protocol === 'oidc' && emailFromClaim !== undefined && findString(snapshot, claims.emailVerified) === 'true';
+  // Only the JSON boolean: a string "true" is not the IdP vouching for anything.
+  const emailVerified = preset.protocol === 'oidc' && emailFromClaim !== undefined && firstRaw(snapshot, claims.emailVerified) === true;
 
   const groupsOverage = hasGroupsOverage(snapshot);
   const optional = {

@@ -5,6 +5,7 @@
  */
 import { JitSsoError } from '../errors.js';
 import type { AuditEvent, IdentityLink, RoleAssignment, RoleChange, StoredUser } from '../store/user-store.js';
+import { canonicalKey } from './canonical.js';
 import { LayeredList, LayeredMap } from './layered-state.js';
 
 const OPTIONAL_FIELDS = ['domain', 'email', 'emailVerified', 'displayName', 'firstName', 'lastName'] as const;
@@ -39,8 +40,8 @@ export class Mutex {
 export const linkKey = (link: Pick<IdentityLink, 'provider' | 'subject'>) =>
   JSON.stringify([link.provider, link.subject]);
 const roleKey = (r: RoleAssignment) => JSON.stringify([r.role, r.source, r.provider ?? null]);
-/** The form in which usernames, domains and emails are compared: NFC, lower case; `undefined` as `''`. */
-export const fold = (value: string | undefined) => (value ?? '').normalize('NFC').toLowerCase();
+/** The form in which usernames, domains and emails are compared: {@link canonicalKey} (NFKC + full case folding); `undefined` as `''`. */
+export const fold = (value: string | undefined) => canonicalKey(value);
 /** The error for an identity that is already linked. */
 export const conflict = (link: Pick<IdentityLink, 'provider'>) =>
   new JitSsoError('ERR_JIT_SSO_IDENTITY_CONFLICT', { details: { provider: link.provider } });

@@ -61,6 +61,14 @@ export const INVALID_CLAIM_REASONS = [
   'control-character-in-name',
   'value-too-long',
   'list-too-long',
+  // An identifier (subject, NameID, oid/tid, a username or email a login is linked by) is refused,
+  // never cleaned: see lib/identity/identifier.ts.
+  'identifier-control-character',
+  'identifier-invalid-unicode',
+  'identifier-not-nfc',
+  'identifier-whitespace',
+  'identifier-too-long',
+  'identifier-not-nfkc',
 ] as const;
 
 /** A reason in {@link INVALID_CLAIM_REASONS}. */
@@ -75,6 +83,11 @@ export interface ClaimSnapshot {
   values: SafeRecord<ClaimValue>;
   /** Object-valued claims as received; read them only with `readOwn`/`readOwnPath`. */
   objects: SafeRecord<Record<string, unknown>>;
+  /**
+   * Scalar and list claims **as received**, before any stripping or trimming (same bounds): what an
+   * identifier is read and checked from, so that a value is refused rather than changed.
+   */
+  raw: SafeRecord<unknown>;
 }
 
 const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F-\u009F]/g;
@@ -146,12 +159,13 @@ function readSnapshot(raw: Record<string, unknown>): ClaimSnapshot {
   if (names.length > CLAIM_LIMITS.maxClaims) {
     refuseClaims('too-many-claims', undefined, CLAIM_LIMITS.maxClaims);
   }
-  const snapshot: ClaimSnapshot = { values: createSafeRecord(), objects: createSafeRecord() };
+  const snapshot: ClaimSnapshot = { values: createSafeRecord(), objects: createSafeRecord(), raw: createSafeRecord() };
   for (const name of names) {
     checkName(name);
     const descriptor = Object.getOwnPropertyDescriptor(raw, name);
     if (descriptor === undefined || !('value' in descriptor)) continue;
     const value: unknown = descriptor.value;
+    if (!isPlainRecord(value)) snapshot.raw[name] = Array.isArray(value) ? [...(value as unknown[])] : value;
     if (value === null || value === undefined) {
       snapshot.values[name] = '';
     } else if (Array.isArray(value)) {

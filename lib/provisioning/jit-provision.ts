@@ -12,6 +12,7 @@ import { runTransaction } from '../internal/transaction-context.js';
 import type { AuditChanges, AuditEvent, AuditSubType, StoredUser, UserStore } from '../store/user-store.js';
 import { auditRecorder, describeError, loginContextOf, loginEvent, type AuditRecorder, type LoginContext } from './audit.js';
 import { checkAllowed } from './gates.js';
+import { findLinkCandidate, missingLinkMethods } from './link-existing.js';
 import { planProvisioning, type PlanContext, type ProvisioningPlan } from './plan.js';
 import { isResolvedPolicy, resolvePolicy, type ProvisioningOptions, type ResolvedPolicy } from './policy.js';
 import { candidateRoleNames } from './roles.js';
@@ -89,13 +90,22 @@ export function jitProvision(options: JitProvisionOptions): JitProvisioner {
   const { provider, onAudit, beforeLogin } = options;
   const policy = isResolvedPolicy(options.provisioning) ? options.provisioning : resolvePolicy(options.provisioning);
   const claimMap = { ...options.claimMap, ...policy.claimMap };
+  const missing = missingLinkMethods(options.store, policy.linkExisting);
+  if (missing.length > 0) {
+    throw new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', {
+      message: `jitProvision: linkExisting: '${policy.linkExisting}' needs the store's ${missing.join(' and ')}()`,
+      details: { path: 'provisioning.linkExisting', missing },
+    });
+  }
   const logger = options.logger ?? consoleLogger;
   const { store } = options;
 
   const record = options.record ?? auditRecorder(store, onAudit, logger);
 
   async function refuse(identity: Identity | undefined, error: JitSsoError, subType: AuditSubType, context: LoginContext, now: Date, userId?: string): Promise<ProvisionResult> {
-    const reason = typeof error.details.reason === 'string' ? error.details.reason : error.message;
+    const why = typeof error.details.reason === 'string' ? error.details.reason : error.message;
+    // Which claim an identifier refusal is about (never its value).
+    const reason = typeof error.details.claim === 'string' ? `${why} (claim "${error.details.claim}")` : why;
     const event = loginEvent({ subType, provider, identity, userId, code: error.code, reason }, context, now);
     await record(event);
     return { user: null, outcome: subType, changes: event.changes ?? emptyChanges(), error, event };
@@ -113,14 +123,15 @@ export function jitProvision(options: JitProvisionOptions): JitProvisioner {
     }
     let user = await store.findUserByIdentity({ provider, subject: identity.key });
     let linkedBy: PlanContext['linkedBy'];
-    if (!user) [user, linkedBy] = await findLinkCandidate(store, identity, policy);
+    let notLinked: string | undefined;
+    if (!user) ({ user, linkedBy, notLinked } = await findLinkCandidate(store, identity, policy));
     const existing = await store.existingRoles(candidateRoleNames(identity, policy), { caseInsensitive: policy.roleMatch === 'case-insensitive' });
     const plan = planProvisioning(identity, user, policy, existing, { linkedBy, now });
     if (plan.action === 'deny') {
-      return refuse(identity, refusal(plan.code, plan.reason), plan.subType, context, now, plan.userId);
+      return refuse(identity, refusal(plan.code, notLinked ? `${plan.reason}; ${notLinked}` : plan.reason), plan.subType, context, now, plan.userId);
     }
     // apply() calls only the store it is given, so jit-sso's own stores need not track the async context.
-    const result = await runTransaction(store, (tx) => apply(tx, plan, identity, context, now));
+    const result = await runTransaction(store, (tx) => apply(tx, plan, identity, context, now, notLinked));
     await record(result.event, { stored: true });
     return result;
   }
@@ -142,7 +153,7 @@ export function jitProvision(options: JitProvisionOptions): JitProvisioner {
   async function provisionClaims(raw: unknown, context: LoginContext = {}): Promise<ProvisionResult> {
     let identity: Identity;
     try {
-      identity = toIdentity(raw, { preset: options.preset ?? guessPreset(raw), provider, claimMap });
+      identity = toIdentity(raw, { preset: options.preset ?? guessPreset(raw), provider, claimMap, linkExisting: policy.linkExisting });
     } catch (err) {
       if (!isJitSsoError(err)) throw err;
       return refuse(undefined, err, 'denied', context, context.now ?? new Date());
@@ -164,7 +175,7 @@ export function jitProvision(options: JitProvisionOptions): JitProvisioner {
 
   return Object.assign(verify, { provision, provisionClaims, provider, policy });
 
-  async function apply(tx: UserStore, plan: Exclude<ProvisioningPlan, { action: 'deny' }>, identity: Identity, context: LoginContext, now: Date): Promise<ProvisionResult> {
+  async function apply(tx: UserStore, plan: Exclude<ProvisioningPlan, { action: 'deny' }>, identity: Identity, context: LoginContext, now: Date, note?: string): Promise<ProvisionResult> {
     let user: StoredUser | null;
     if (plan.action === 'create') {
       user = await tx.createUser(plan.user);
@@ -177,27 +188,21 @@ export function jitProvision(options: JitProvisionOptions): JitProvisioner {
     const pending = user.status === 'pending';
     const error = pending ? refusal('ERR_JIT_SSO_USER_PENDING', 'created pending approval') : undefined;
     const event = loginEvent(
-      { subType: plan.subType, provider, identity, userId: user.id, changes: plan.changes, ...(error ? { code: error.code, reason: 'created pending approval' } : {}) },
+      {
+        subType: plan.subType,
+        provider,
+        identity,
+        userId: user.id,
+        changes: plan.changes,
+        ...(error ? { code: error.code } : {}),
+        ...(error || note ? { reason: [error ? 'created pending approval' : undefined, note].filter(Boolean).join('; ') } : {}),
+      },
       context,
       now,
     );
     await tx.appendAudit(event);
     return { user: pending ? null : user, outcome: plan.subType, changes: plan.changes, ...(error ? { error } : {}), event };
   }
-}
-
-/** `linkExisting`: the account an unlinked identity may be joined to. */
-async function findLinkCandidate(store: UserStore, identity: Identity, policy: ResolvedPolicy): Promise<[StoredUser | null, PlanContext['linkedBy']]> {
-  if (policy.linkExisting === 'username' && store.findUserByUsername && identity.username) {
-    const user = await store.findUserByUsername(identity.username, identity.domain);
-    return user ? [user, 'username'] : [null, undefined];
-  }
-  // An email is only a key when the IdP vouches for it (the "nOAuth" takeover otherwise).
-  if (policy.linkExisting === 'verified-email' && store.findUserByEmail && identity.email && identity.emailVerified === true) {
-    const user = await store.findUserByEmail(identity.email);
-    return user ? [user, 'verified-email'] : [null, undefined];
-  }
-  return [null, undefined];
 }
 
 function refusal(code: JitSsoError['code'], reason: string): JitSsoError {

@@ -98,6 +98,10 @@ export function planProvisioning(
     if (!resolved.createUsers) {
       return deny('ERR_JIT_SSO_USER_NOT_PROVISIONED', 'unknown user and createUsers is off', 'denied');
     }
+    // A user is never created without a name: `''` is no one's username, and would be everyone's.
+    if (!hasUsername(identity)) {
+      return deny('ERR_JIT_SSO_MISSING_USERNAME', 'the claims carry no usable username (no login claim, or an empty one)', 'denied');
+    }
     return planCreate(identity, resolved, roleValues, existingRoles, now);
   }
   if (currentUser.status === 'pending') {
@@ -156,7 +160,9 @@ function planUpdate(
   const fields: FieldChange[] = [];
   if (syncProfile) {
     const profile = profileOf(identity);
-    const owned = [...policy.profileFields, ...Object.keys(profile.fields).map((k) => `fields.${k}`)];
+    // A login without a usable username keeps the stored one rather than blanking it.
+    const fieldsOwned = hasUsername(identity) ? policy.profileFields : policy.profileFields.filter((f) => f !== 'username');
+    const owned = [...fieldsOwned, ...Object.keys(profile.fields).map((k) => `fields.${k}`)];
     for (const change of fieldChanges(user, profile, owned)) {
       fields.push(change);
       applyToPatch(patch, change);
@@ -221,6 +227,11 @@ function profileOf(identity: Identity): UserProfile {
     if (key !== 'username' && value !== undefined && value !== '') (profile as unknown as Record<string, unknown>)[key] = value;
   }
   return profile;
+}
+
+/** A username that is something once normalised: not empty, not only whitespace. */
+function hasUsername(identity: Identity): boolean {
+  return typeof identity.username === 'string' && identity.username.trim() !== '';
 }
 
 function linkOf(identity: Identity): IdentityLink {

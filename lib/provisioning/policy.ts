@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import type { ClaimMap, Identity } from '../identity/types.js';
+import { JitSsoError } from '../errors.js';
+import { canonicalKey } from '../internal/canonical.js';
 import { parseOptions } from '../internal/options.js';
 
 /** `'every-login'` (Creatio: kept in step with the IdP) or `'first-login'` (Bizagi: set once). */
@@ -100,11 +102,23 @@ export interface ProvisioningOptions {
   /** The roles/groups claim is absent: keep roles, revoke IdP roles, or deny the login. @default 'keep' */
   missingClaim?: MissingClaimMode;
   /**
-   * How a first login finds an existing app account. WARNING: `'username'` trusts the IdP to own
-   * the username namespace; use it only with an IdP that is the sole source of those names.
+   * How a first login finds an existing app account. Never an account that already has an identity
+   * from this provider (a reused name or mailbox is another person).
+   * WARNING: `'username'` trusts the IdP to own the username namespace; use it only with an IdP that
+   * is the sole source of those names. WARNING: `'verified-email'` trusts the IdP's word that the
+   * person owns the mailbox; it needs {@link ProvisioningOptions.emailAuthority}.
    * @default 'never'
    */
   linkExisting?: LinkExistingMode;
+  /**
+   * Required with `linkExisting: 'verified-email'`: the email domains this provider may vouch for,
+   * each with the tenants (Entra `tid`, Google `hd`, Auth0 `org_id`) whose logins may link by it, or
+   * `true` for any login through this provider. A verified email of any other domain, or from
+   * another tenant, links nothing. Domains match exactly (list each subdomain), ignoring case.
+   * @example
+   * { 'contoso.com': ['8d3f6c2a-5b1e-4c7d-9e0f-2a4b6c8d0e1f'], 'fabrikam.com': true }
+   */
+  emailAuthority?: Record<string, true | string[]>;
   /** The user's type (Creatio: employee or portal user), or a function of the identity. @default 'employee' */
   userType?: string | ((identity: Identity) => string);
   /** Who may sign in at all. @default everyone the IdP vouches for */
@@ -131,6 +145,7 @@ export const provisioningOptionsSchema = z
     roleMatch: z.enum(ROLE_MATCH_MODES),
     missingClaim: z.enum(MISSING_CLAIM_MODES),
     linkExisting: z.enum(LINK_EXISTING_MODES),
+    emailAuthority: z.record(nonEmpty, z.union([z.literal(true), z.array(nonEmpty).min(1)])),
     userType: z.union([nonEmpty, z.custom<(identity: Identity) => string>((v) => typeof v === 'function')]),
     allow: z
       .object({ domains: z.array(nonEmpty), tenants: z.array(nonEmpty), groups: z.array(nonEmpty) })
@@ -159,6 +174,8 @@ export interface ResolvedPolicy {
   roleMatch: RoleMatchMode;
   missingClaim: MissingClaimMode;
   linkExisting: LinkExistingMode;
+  /** Canonical email domain → `true` or the set of canonical tenant ids; empty unless set. */
+  emailAuthority: ReadonlyMap<string, true | ReadonlySet<string>>;
   userType: (identity: Identity) => string;
   allow: { domains?: ReadonlySet<string>; tenants?: ReadonlySet<string>; groups?: ReadonlySet<string> };
 }
@@ -187,12 +204,20 @@ export function resolvePolicy(
     // validated input's own entries are used instead.
     if (layer.roleMap) parsed.roleMap = layer.roleMap;
     if (layer.claimMap) parsed.claimMap = layer.claimMap;
+    if (layer.emailAuthority) parsed.emailAuthority = layer.emailAuthority;
     Object.assign(merged, parsed);
     // A layer that sets `sync` resets an inherited profileSync/roleSync it does not set itself.
     if (parsed.sync !== undefined) {
       if (parsed.profileSync === undefined) delete merged.profileSync;
       if (parsed.roleSync === undefined) delete merged.roleSync;
     }
+  }
+  // Secure by default: an email links accounts only from the issuers and tenants named for its domain.
+  if (merged.linkExisting === 'verified-email' && (!merged.emailAuthority || Object.keys(merged.emailAuthority).length === 0)) {
+    throw new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', {
+      message: `Invalid jit-sso option ${path}.emailAuthority: required with linkExisting: 'verified-email' (the email domains this provider may vouch for)`,
+      details: { path: `${path}.emailAuthority` },
+    });
   }
   const sync = merged.sync ?? 'first-login';
   const userType = merged.userType ?? 'employee';
@@ -212,6 +237,7 @@ export function resolvePolicy(
     roleMatch: merged.roleMatch ?? 'exact',
     missingClaim: merged.missingClaim ?? 'keep',
     linkExisting: merged.linkExisting ?? 'never',
+    emailAuthority: toEmailAuthority(merged.emailAuthority ?? {}),
     userType: typeof userType === 'function' ? userType : () => userType,
     allow: {
       domains: lowerSet(merged.allow?.domains),
@@ -234,6 +260,14 @@ function checkedStatus(fn: (identity: Identity) => NewUserStatus): (identity: Id
 function toRoleMap(map: Record<string, string | string[]>): Record<string, readonly string[]> {
   const out: Record<string, readonly string[]> = Object.create(null);
   for (const [from, to] of Object.entries(map)) out[from] = unique(Array.isArray(to) ? to : [to]);
+  return out;
+}
+
+function toEmailAuthority(map: Record<string, true | string[]>): Map<string, true | ReadonlySet<string>> {
+  const out = new Map<string, true | ReadonlySet<string>>();
+  for (const [domain, tenants] of Object.entries(map)) {
+    out.set(canonicalKey(domain), tenants === true ? true : new Set(tenants.map((t) => canonicalKey(t))));
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Identity } from '../identity/types.js';
+import { canonicalKey, isNfkcStable } from '../internal/canonical.js';
 import type { ResolvedPolicy } from './policy.js';
 
 /**
@@ -43,12 +44,15 @@ export function matchRoles(
   existing: readonly string[],
   policy: ResolvedPolicy,
 ): { matched: string[]; skipped: string[] } {
-  const fold = policy.roleMatch === 'case-insensitive' ? (s: string) => s.toLowerCase() : (s: string) => s;
+  // Case-insensitive means caseless (canonicalKey), and only that: a name NFKC would change (a
+  // fullwidth `Ａｄｍｉｎ`, a Kelvin sign) matches no role rather than folding onto one.
+  const caseless = policy.roleMatch === 'case-insensitive';
+  const fold = caseless ? canonicalKey : (s: string) => s;
   const byKey = new Map(existing.map((name) => [fold(name), name]));
   const matched = new Set<string>();
   const skipped: string[] = [];
   for (const name of wanted) {
-    const found = byKey.get(fold(name));
+    const found = caseless && !isNfkcStable(name) ? undefined : byKey.get(fold(name));
     if (found === undefined) skipped.push(name);
     else matched.add(found);
   }

@@ -5,6 +5,7 @@
  */
 import { Migrator, sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import { JitSsoError } from '../errors.js';
+import { canonicalKey } from '../internal/canonical.js';
 import { TablePrefixPlugin, type SqlDialect } from './schema.js';
 
 /** Where and how to migrate. */
@@ -30,7 +31,49 @@ function migrations(dialect: SqlDialect, prefix: string): Record<string, Migrati
           await prefixed.schema.dropTable(table).ifExists().execute();
       },
     },
+    // The lookup keys were NFC + toLowerCase, which folds the Kelvin sign onto `k` and not `ß` onto
+    // `ss`: every key is computed again in the canonical form (NFKC + full case folding).
+    '0002_canonical_keys': {
+      up: (db) => (dialect === 'sqlite' ? db.transaction().execute((trx) => recomputeKeys(trx, prefix)) : recomputeKeys(db, prefix)),
+      // The old keys cannot be told from the new ones by a query; going down leaves the new ones.
+      down: async () => {},
+    },
   };
+}
+
+const KEY_BATCH = 500;
+
+/** Recomputes `username_key`, `domain_key`, `email_key`, `search_text` and the roles' `name_key` with {@link canonicalKey}, writing only rows that change. */
+async function recomputeKeys(db: Kysely<any>, prefix: string): Promise<void> {
+  const prefixed = db.withPlugin(new TablePrefixPlugin(prefix));
+  for (let after: number | string = -1; ; ) {
+    const rows = await prefixed
+      .selectFrom('users')
+      .select(['seq', 'id', 'username', 'domain', 'email', 'display_name', 'first_name', 'last_name', 'username_key', 'domain_key', 'email_key', 'search_text'])
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(KEY_BATCH)
+      .execute();
+    for (const row of rows) {
+      const text = [row.username, row.domain, row.email, row.display_name, row.first_name, row.last_name].map((v) => v ?? '').join('\n');
+      const keys = {
+        username_key: canonicalKey(row.username),
+        domain_key: canonicalKey(row.domain ?? undefined),
+        email_key: row.email === null ? null : canonicalKey(row.email),
+        search_text: canonicalKey(text),
+      };
+      const stored = row as Record<string, unknown>;
+      const changed = Object.fromEntries(Object.entries(keys).filter(([column, value]) => stored[column] !== value));
+      if (Object.keys(changed).length > 0) await prefixed.updateTable('users').set(changed).where('id', '=', row.id).execute();
+    }
+    if (rows.length < KEY_BATCH) break;
+    after = rows[rows.length - 1]!.seq as number | string;
+  }
+  const roles = await prefixed.selectFrom('roles').select(['id', 'name', 'name_key']).execute();
+  for (const role of roles) {
+    const key = canonicalKey(role.name);
+    if (role.name_key !== key) await prefixed.updateTable('roles').set({ name_key: key }).where('id', '=', role.id).execute();
+  }
 }
 
 async function createInitial(db: Kysely<any>, dialect: SqlDialect, prefix: string): Promise<void> {

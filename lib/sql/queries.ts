@@ -5,9 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
-import { copyFields, fold } from '../internal/memory-state.js';
+import { canonicalKey as fold } from '../internal/canonical.js';
+import { copyFields } from '../internal/memory-state.js';
 import type { ListUsersQuery } from '../store/user-admin.js';
-import type { AuditEvent, AuditQuery, NewUser, RoleAssignment, StoredUser, UserPatch } from '../store/user-store.js';
+import type { AuditEvent, AuditQuery, IdentityLink, NewUser, RoleAssignment, StoredUser, UserPatch } from '../store/user-store.js';
 import { auditColumns, changedColumns, count, identityConflict, isUniqueViolation, toAuditEvent, toUser, toUserWithRoles, userColumns, valuesOf } from './rows.js';
 import type { Codec, RoleRow, UserRowWithRoles, UserValues } from './rows.js';
 import type { Database, IdentitiesTable, SqlDialect, UsersTable } from './schema.js';
@@ -121,6 +122,14 @@ export async function findByEmail(ctx: ReadContext, email: string): Promise<Stor
 
 function single(rows: readonly UserRowWithRoles[]): StoredUser | null {
   return rows.length === 1 ? toUserWithRoles(rows[0]!) : null;
+}
+
+/** The identity links of a user (none for an unknown id). */
+export async function identitiesOf({ db, templates }: RunContext, userId: string): Promise<IdentityLink[]> {
+  const { rows } = await templates.execute(db, 'identitiesOf', [userId], (userId) =>
+    db.selectFrom('identities').select(['provider', 'subject', 'issuer']).where('user_id', '=', userId),
+  );
+  return Array.from(rows, (r) => (r.issuer === null ? { provider: r.provider, subject: r.subject } : { provider: r.provider, subject: r.subject, issuer: r.issuer }));
 }
 
 /** True when the user exists. */
@@ -290,7 +299,7 @@ async function rolesNamed({ db, templates }: RunContext, column: 'name' | 'name_
 
 /** Which of `names` exist, each once: exact names in the order asked, or (ignoring case) in the store's spelling. */
 export async function existingRoles(ctx: RunContext, names: readonly string[], caseInsensitive: boolean): Promise<string[]> {
-  const wanted = [...new Set(caseInsensitive ? names.map((n) => n.toLowerCase()) : names)];
+  const wanted = [...new Set(caseInsensitive ? names.map(fold) : names)];
   const found: { name: string; id: number }[] = [];
   for (const part of chunks(wanted)) found.push(...(await rolesNamed(ctx, caseInsensitive ? 'name_key' : 'name', part)));
   if (caseInsensitive) return found.sort((a, b) => a.id - b.id).map((r) => r.name);

@@ -5,7 +5,8 @@
  */
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import { JitSsoError } from '../errors.js';
-import { copyFields, fold } from '../internal/memory-state.js';
+import { canonicalKey as fold } from '../internal/canonical.js';
+import { copyFields } from '../internal/memory-state.js';
 import type { AuditChanges, AuditEvent, AuditSubType, IdentityLink, RoleAssignment, RoleSource } from '../store/user-store.js';
 import type { StoredUser, UserProfile, UserStatus } from '../store/user-store.js';
 import type { AuditEventsTable, BoolValue, DateValue, SqlDialect, UsersTable } from './schema.js';

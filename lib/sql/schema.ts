@@ -30,8 +30,9 @@ export type BoolValue = boolean | number;
 
 /**
  * One user. `seq` keeps creation order (paging, "oldest first"); `id` is the UUID the app sees.
- * The `*_key` columns hold the NFC-lower-cased form the case-insensitive lookups compare — folded in
- * JavaScript because SQLite's `lower()` and `NOCASE` fold ASCII only; `search_text` is the same for
+ * The `*_key` columns hold the canonical form the case-insensitive lookups compare (NFKC + full case
+ * folding, `lib/internal/canonical.ts`) — folded in JavaScript because SQLite's `lower()` and `NOCASE`
+ * fold ASCII only, and PostgreSQL's `lower()` is no case fold either; `search_text` is the same for
  * `listUsers({ search })`.
  */
 export interface UsersTable {
@@ -66,7 +67,7 @@ export interface IdentitiesTable {
   issuer: string | null;
 }
 
-/** One role; `name_key` is `name.toLowerCase()` for `existingRoles(…, { caseInsensitive })`. */
+/** One role; `name_key` is the name's canonical form for `existingRoles(…, { caseInsensitive })`. */
 export interface RolesTable {
   id: Generated<number>;
   name: string;

@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { JitSsoError, isJitSsoError } from '../errors.js';
+import { canonicalKey } from '../internal/canonical.js';
 import { checkRoleName } from '../internal/memory-state.js';
 import { TransactionContext, UNTRACKED_TRANSACTION, isPlainInstance } from '../internal/transaction-context.js';
 import type { ListUsersQuery, UserAdmin } from '../store/user-admin.js';
@@ -177,6 +178,11 @@ export class SqlUserStore implements UserStore, UserAdmin {
     return this.#forUser(userId, (ctx) => q.insertIdentity(ctx, userId, link));
   }
 
+  /** The identity links of the user; `[]` when none or no such user. */
+  async listIdentities(userId: string): Promise<IdentityLink[]> {
+    return typeof userId === 'string' ? q.identitiesOf(this.#ctx(this.#db()), userId) : [];
+  }
+
   /** Which of `names` exist as roles, each once, in the store's spelling; `caseInsensitive` ignores case. */
   async existingRoles(names: readonly string[], options: { caseInsensitive?: boolean } = {}): Promise<string[]> {
     return q.existingRoles(this.#ctx(this.#db()), names, options.caseInsensitive === true);
@@ -235,7 +241,7 @@ export class SqlUserStore implements UserStore, UserAdmin {
     checkRoleName(name, 'name');
     await this.#db()
       .insertInto('roles')
-      .values({ name, name_key: name.toLowerCase() })
+      .values({ name, name_key: canonicalKey(name) })
       .onConflict((oc) => oc.doNothing())
       .execute();
   }

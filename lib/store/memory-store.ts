@@ -96,6 +96,19 @@ export class MemoryUserStore implements UserStore, UserAdmin {
     return this.#read((s) => single(s, (u) => u.email !== undefined && fold(u.email) === fold(email)));
   }
 
+  /** The identity links of the user; `[]` when none or no such user. */
+  async listIdentities(userId: string): Promise<IdentityLink[]> {
+    return this.#read((s) => {
+      const links: IdentityLink[] = [];
+      for (const [key, owner] of s.links.entries()) {
+        if (owner !== userId) continue;
+        const [provider, subject] = JSON.parse(key) as [string, string];
+        links.push({ provider, subject });
+      }
+      return links;
+    });
+  }
+
   /** Creates the user with its identity link and existing roles, or rejects `ERR_JIT_SSO_IDENTITY_CONFLICT`. */
   async createUser(input: NewUser): Promise<StoredUser> {
     return this.#write((s) => {
@@ -154,8 +167,8 @@ export class MemoryUserStore implements UserStore, UserAdmin {
   async existingRoles(names: readonly string[], options: { caseInsensitive?: boolean } = {}): Promise<string[]> {
     return this.#read((s) => {
       if (!options.caseInsensitive) return [...new Set(names.filter((name) => s.roles.has(name)))];
-      const wanted = new Set(names.map((name) => name.toLowerCase()));
-      return [...s.roles.keys()].filter((role) => wanted.has(role.toLowerCase()));
+      const wanted = new Set(names.map(fold));
+      return [...s.roles.keys()].filter((role) => wanted.has(fold(role)));
     });
   }
 

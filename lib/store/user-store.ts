@@ -184,6 +184,14 @@ export interface UserStore {
   findUserByEmail?(email: string): Promise<StoredUser | null>;
 
   /**
+   * Optional; needed for `linkExisting` (any mode but `'never'`). The identity links of this user
+   * (`provider`, `subject`, `issuer` when stored), in any order; `[]` when it has none or does not
+   * exist. jit-sso never links a login into an account that already has an identity from the same
+   * provider: a reused name or mailbox belongs to another person.
+   */
+  listIdentities?(userId: string): Promise<IdentityLink[]>;
+
+  /**
    * Required. Creates the user, its identity link and its role assignments **atomically**.
    * When the identity is already linked it must create nothing and reject with
    * `ERR_JIT_SSO_IDENTITY_CONFLICT` — concurrent first logins of one person end as one user.

@@ -28,7 +28,7 @@ async function victimId(ctx: Awaited<ReturnType<typeof entraApp>>): Promise<stri
 describe('nOAuth: an email from another tenant', () => {
   it.each([
     ['the default policy', {}],
-    ["linkExisting: 'verified-email' (Entra does not vouch for the email)", { linkExisting: 'verified-email' }],
+    ["linkExisting: 'verified-email' (Entra does not vouch for the email)", { linkExisting: 'verified-email', emailAuthority: { 'contoso.com': true } }],
   ])("with %s, another tenant's account carrying the victim's email becomes a separate user, never the victim", async (_name, provisioning) => {
     const ctx = await entraApp(provisioning);
     const victim = await victimId(ctx);
@@ -45,7 +45,7 @@ describe('nOAuth: an email from another tenant', () => {
   it("with createUsers off, another tenant's account carrying the victim's email is refused, not signed in as the victim", async () => {
     const seeded = await entraApp();
     await victimId(seeded);
-    const ctx = await oidcApp({ op: seeded.op, store: seeded.store, provider: { ...entraMultiTenant(seeded.op, [TENANT, OTHER_TENANT]), provisioning: { createUsers: false, linkExisting: 'verified-email' } } });
+    const ctx = await oidcApp({ op: seeded.op, store: seeded.store, provider: { ...entraMultiTenant(seeded.op, [TENANT, OTHER_TENANT]), provisioning: { createUsers: false, linkExisting: 'verified-email', emailAuthority: { 'contoso.com': true } } } });
     const w = await watch(ctx);
     const { agent, res } = await entraLogin(ctx, 'oid-mallory');
     await w.expectRefused(res, agent, { status: 403, code: 'ERR_JIT_SSO_USER_NOT_PROVISIONED', reason: /createUsers is off/ });

@@ -300,6 +300,7 @@ function firstIn(parent: Element, namespace: string, localName: string): Element
   return undefined;
 }
 
+/** The text as sent: not trimmed, so an identifier with surrounding whitespace is refused, not changed (toIdentity sanitises other values). */
 function text(el: Element): string {
-  return (el.textContent ?? '').trim();
+  return el.textContent ?? '';
 }

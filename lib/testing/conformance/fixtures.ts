@@ -9,7 +9,7 @@ import type { UserProfile, UserStore } from '../../store/user-store.js';
 import type { ConformanceStore } from './index.js';
 
 /** The Optional `UserStore` methods whose tests are skipped, with a note, when a store lacks them. */
-export type OptionalMethod = 'findUserByUsername' | 'findUserByEmail' | 'listAuditEvents' | 'transaction';
+export type OptionalMethod = 'findUserByUsername' | 'findUserByEmail' | 'listIdentities' | 'listAuditEvents' | 'transaction';
 /** A test body: a fresh store and an id unique to this run, for subjects and usernames. */
 export type Body = (store: ConformanceStore, run: string) => Promise<void>;
 /** Registers one test. */

@@ -171,6 +171,21 @@ export function registerLookupCases(optional: RegisterOptional): void {
     });
   });
 
+  optional('listIdentities', (test) => {
+    test("listIdentities lists a user's identity links, [] for a user without one or an unknown id", async (store, run) => {
+      const user = await store.createUser(newUser(run, 'li'));
+      await store.linkIdentity(user.id, { provider: `other-${run}`, subject: `li2.${run}` });
+      const other = await store.createUser(newUser(run, 'li-other'));
+      const links = await store.listIdentities!(user.id);
+      assert.deepEqual(
+        links.map((l) => [l.provider, l.subject]).sort(),
+        [[`other-${run}`, `li2.${run}`], ['entra', `${run}-li`]].sort(),
+      );
+      assert.ok(!(await store.listIdentities!(other.id)).some((l) => l.subject === `li2.${run}`));
+      for (const id of UNKNOWN_IDS) assert.deepEqual(await store.listIdentities!(id), []);
+    });
+  });
+
   optional('findUserByEmail', (test) => {
     test('findUserByEmail finds one user case-insensitively; null when none or several', async (store, run) => {
       const one = await store.createUser(newUser(run, 'm1', { profile: { email: `One.${run}@Contoso.com` } }));
