@@ -51,9 +51,11 @@ export interface BrowserBindingOptions {
 export interface BrowserBinding {
   /**
    * Keeps `exchange` for this browser (setting its cookie when it has none) and returns the opaque
-   * handle to send as RelayState.
+   * handle to send as RelayState. Pass `handle` (from {@link newHandle}) when the RelayState must be
+   * in the message before the message's request id is known: a signed redirect-binding query covers
+   * the RelayState, so it cannot be appended after node-saml has built and signed the URL.
    */
-  bind(req: Request, res: Response, kind: ExchangeKind, exchange: BoundExchange): Promise<string>;
+  bind(req: Request, res: Response, kind: ExchangeKind, exchange: BoundExchange, handle?: string): Promise<string>;
   /**
    * Takes the exchange `relayState` names, if this browser started it: `undefined` for an unknown,
    * expired, already used or foreign handle, or a browser without the cookie. Single use either way.
@@ -64,15 +66,16 @@ export interface BrowserBinding {
 export function browserBinding({ cache, provider, ttlMs }: BrowserBindingOptions): BrowserBinding {
   const key = (kind: ExchangeKind, handle: string) => `saml-${kind}:${provider}:${handle}`;
   return {
-    async bind(req, res, kind, exchange) {
+    async bind(req, res, kind, exchange, handle = newHandle()) {
+      if (!SECRET.test(handle)) throw new TypeError('a handle comes from newHandle()');
       // The same secret for every exchange of this browser (two tabs may log in at once); its
       // cookie is set again so that it lives as long as the newest exchange.
       const secret = browserSecret(req) ?? randomBytes(32).toString('base64url');
       setBrowserSecret(req, res, secret, ttlMs);
-      const handle = randomBytes(32).toString('base64url');
-      const value = JSON.stringify({ ...exchange, browser: hash(secret) });
-      // A 256-bit handle does not collide; a failed add means the cache refused (full), which it reports by throwing.
-      await cache.add(key(kind, handle), value, ttlMs);
+      const value = JSON.stringify({ requestId: exchange.requestId, returnTo: exchange.returnTo, browser: hash(secret) });
+      // A fresh 256-bit handle does not collide; a full cache reports itself by throwing. A handle
+      // already in use (one passed twice) must not leave the browser holding someone else's entry.
+      if (!(await cache.add(key(kind, handle), value, ttlMs))) throw new TypeError('a handle is bound once');
       return handle;
     },
     async take(req, kind, relayState) {
@@ -85,6 +88,11 @@ export function browserBinding({ cache, provider, ttlMs }: BrowserBindingOptions
       return { requestId: entry.requestId, returnTo: entry.returnTo };
     },
   };
+}
+
+/** A fresh opaque handle (256 random bits, base64url) for {@link BrowserBinding.bind}. */
+export function newHandle(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 /**

@@ -13,7 +13,7 @@ import type { JitProvisioner } from '../../provisioning/jit-provision.js';
 import type { ProvisioningOptions } from '../../provisioning/policy.js';
 import type { ProviderMountContext, ProviderRuntime, SsoProvider, SsoSessionInfo } from '../types.js';
 import { checkVerifiedAssertion, samlRefusal, screenPostMessage, type AssertionCheckConfig } from './message-checks.js';
-import { validateLogoutMessage } from './saml-logout.js';
+import { samlLogout } from './saml-logout.js';
 import { resolveSamlOptions, type ResolvedSamlOptions, type SamlProviderOptions } from './saml-options.js';
 
 export type { SamlProviderOptions } from './saml-options.js';
@@ -72,24 +72,7 @@ function mountSaml(o: ResolvedSamlOptions, { provisioner }: ProviderMountContext
     callbackReturnTo: (req) => stringField(req.body, 'RelayState'),
     metadata: () =>
       strategy.generateServiceProviderMetadata(o.decryptionCert ?? null, o.publicCert ?? null),
-    ...(o.logoutUrl
-      ? {
-          async logoutUrl(session: SsoSessionInfo, returnTo: string) {
-            if (session.provider !== o.id || !session.nameID) return null;
-            const user = { issuer: o.idpIssuer, nameID: session.nameID, nameIDFormat: session.nameIDFormat ?? '', ...(session.sessionIndex ? { sessionIndex: session.sessionIndex } : {}) } as Profile;
-            return saml.getLogoutUrlAsync(user, returnTo, {});
-          },
-        }
-      : {}),
-    async handleLogoutMessage(req: Request, session: SsoSessionInfo | undefined) {
-      const result = await validateLogoutMessage({ saml, logoutResponses, requestCache, provider: o.id, idpIssuer: o.idpIssuer, maxBytes: o.maxMessageBytes }, req);
-      const relayState = stringField(result.relay, 'RelayState');
-      if (!result.profile) return { endSession: true, ...(relayState ? { returnTo: relayState } : {}) };
-      // A LogoutRequest ends only the session of the person it names.
-      const endSession = session?.provider === o.id && session.nameID === result.profile.nameID;
-      const redirectTo = await saml.getLogoutResponseUrlAsync(result.profile, relayState ?? '', {}, endSession);
-      return { endSession, redirectTo };
-    },
+    ...samlLogout({ saml, logoutResponses, requestCache, replayCache, options: o }),
   };
 }
 
