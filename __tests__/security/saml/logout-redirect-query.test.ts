@@ -70,6 +70,24 @@ describe('SAML logout link: parameter names', () => {
     await expectLogoutRefused(ctx, res, /both SAMLRequest and SAMLResponse/, before);
   });
 
+  it.each([
+    ['SAMLart=AAQAA', 'an artifact-binding parameter jit-sso does not speak'],
+    ['SAMLRequest%5B%5D=x', 'SAMLRequest[] (qs reads it as SAMLRequest)'],
+    ['SAMLEncoding=urn%3Aexample%3Aother', 'an encoding other than DEFLATE'],
+  ])('a genuinely signed LogoutRequest with %s (%s) added is refused and the session survives', async (extra) => {
+    const ctx = await signedInApp(idpKeys);
+    const before = await snapshot(ctx);
+    const res = await ctx.alice.get(`${CALLBACK_PATH}?${ctx.idp.redirectQuery(aliceLogoutRequest(ctx))}&${extra}`);
+    await expectLogoutRefused(ctx, res, /spelt differently \(or unknown\)|SAMLEncoding other than DEFLATE/, before);
+  });
+
+  it('a genuinely signed LogoutRequest with SAMLEncoding=DEFLATE spelt out (outside the signature, as the bindings say) is accepted', async () => {
+    const ctx = await signedInApp(idpKeys);
+    const res = await ctx.alice.get(`${CALLBACK_PATH}?${ctx.idp.redirectQuery(aliceLogoutRequest(ctx))}&SAMLEncoding=${encodeURIComponent('urn:oasis:names:tc:SAML:2.0:bindings:URL-Encoding:DEFLATE')}`);
+    expect(res.status).toBe(303);
+    await expectSignedOut(ctx.alice);
+  });
+
   it.each(['SAMLRequest', 'SigAlg', 'Signature', 'RelayState'])('a redirect query with %s given twice is refused and the session survives', async (name) => {
     const ctx = await signedInApp(idpKeys);
     const before = await snapshot(ctx);

@@ -20,10 +20,15 @@ const SIG_ALGS = new Map([
   ['http://www.w3.org/2001/04/xmldsig-more#rsa-sha512', 'RSA-SHA512'],
 ]);
 
-const NAMES = ['SAMLRequest', 'SAMLResponse', 'RelayState', 'SigAlg', 'Signature'] as const;
+const NAMES = ['SAMLRequest', 'SAMLResponse', 'RelayState', 'SigAlg', 'Signature', 'SAMLEncoding'] as const;
 type Name = (typeof NAMES)[number];
-/** Folded names that must not appear in any other spelling (`samlrequest`, `SAML%52equest`, `Sig%41lg`, …). */
-const FOLDED = new Set(NAMES.map((n) => n.toLowerCase()));
+/**
+ * Names that are, or look like, SAML binding parameters once folded; any spelling other than the
+ * exact one is refused (`samlrequest`, `SAML%52equest`, `Sig%41lg`, `SAMLart`, `SAMLRequest[]`).
+ */
+const SAML_LOOKING = /^(saml|sigalg$|signature$|relaystate$)/;
+/** The one message encoding jit-sso reads (bindings 3.4.4.1), the default when `SAMLEncoding` is absent. */
+const DEFLATE = 'urn:oasis:names:tc:SAML:2.0:bindings:URL-Encoding:DEFLATE';
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** A redirect-binding message whose signature has been verified; nothing in it has been inflated yet. */
@@ -56,6 +61,7 @@ export function verifyRedirectQuery(url: string, certs: readonly KeyObject[], ma
   if (raw.SAMLRequest !== undefined && raw.SAMLResponse !== undefined) throw samlRefusal('both SAMLRequest and SAMLResponse in the redirect query');
   const kind = raw.SAMLRequest !== undefined ? 'SAMLRequest' : raw.SAMLResponse !== undefined ? 'SAMLResponse' : undefined;
   if (!kind) throw samlRefusal('no SAML logout message');
+  if (raw.SAMLEncoding !== undefined && decode(raw.SAMLEncoding) !== DEFLATE) throw samlRefusal('SAMLEncoding other than DEFLATE in the redirect query');
   // node-saml accepts a redirect-binding message without a Signature parameter; jit-sso does not.
   if (raw.Signature === undefined || raw.SigAlg === undefined) throw samlRefusal('unsigned logout message');
 
@@ -112,7 +118,7 @@ function rawParameters(query: string): Partial<Record<Name, string>> {
       continue;
     }
     // Another spelling of a SAML parameter's name means someone hopes a reader decodes it into one.
-    if (FOLDED.has(foldName(key))) throw samlRefusal('SAML parameter name encoded or spelt differently in the redirect query');
+    if (SAML_LOOKING.test(foldName(key).split(/[[.]/, 1)[0] ?? '')) throw samlRefusal('SAML parameter name encoded or spelt differently (or unknown) in the redirect query');
   }
   return found;
 }
