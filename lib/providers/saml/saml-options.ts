@@ -54,7 +54,7 @@ export interface SamlProviderOptions {
   maxLogoutRequestAgeMs?: number;
   /** How long a login may take between the AuthnRequest and the response. @default 600000 */
   requestIdExpirationPeriodMs?: number;
-  /** Largest accepted message, in bytes (posted body; inflated redirect message). @default 524288 */
+  /** Largest accepted message, in bytes (posted body; inflated redirect message; redirect-binding query). @default 524288 */
   maxMessageBytes?: number;
   /** NameID format to ask for; `null` asks for none. @default null */
   identifierFormat?: string | null;
