@@ -55,6 +55,8 @@ export const ERROR_CODES = [
   'ERR_JIT_SSO_UNKNOWN_PROVIDER',
   /** The claims carry no usable username (no login claim, or one empty after normalisation): no user is created. */
   'ERR_JIT_SSO_MISSING_USERNAME',
+  /** A page on another site sent the request (`Origin` / `Sec-Fetch-Site`); refused with 403. */
+  'ERR_JIT_SSO_CROSS_SITE_REQUEST',
 ] as const;
 
 /** A stable jit-sso error code. */
@@ -86,6 +88,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   ERR_JIT_SSO_PAYLOAD_TOO_LARGE: 'Sign-in failed. Please try again or contact your administrator.',
   ERR_JIT_SSO_UNKNOWN_PROVIDER: 'This sign-in option does not exist.',
   ERR_JIT_SSO_MISSING_USERNAME: 'Sign-in failed. Please try again or contact your administrator.',
+  ERR_JIT_SSO_CROSS_SITE_REQUEST: 'This request came from another site and was refused.',
 };
 
 /** The HTTP status the router answers for each code. */
@@ -112,6 +115,7 @@ const STATUS: Record<ErrorCode, number> = {
   ERR_JIT_SSO_PAYLOAD_TOO_LARGE: 413,
   ERR_JIT_SSO_UNKNOWN_PROVIDER: 404,
   ERR_JIT_SSO_MISSING_USERNAME: 401,
+  ERR_JIT_SSO_CROSS_SITE_REQUEST: 403,
 };
 
 /** Options of a {@link JitSsoError}. */

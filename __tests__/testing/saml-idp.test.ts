@@ -1,3 +1,4 @@
+import { createVerify } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from '@jest/globals';
@@ -360,6 +361,31 @@ describe('createLogoutRequest', () => {
     const unsigned = idp.createLogoutRequest({ nameId: alice.username, destination: 'https://sp.test.local/sso/saml/logout', sign: false });
     expect(Buffer.from(unsigned, 'base64').toString('utf8')).not.toContain('Signature');
     await expect(saml.validatePostRequestAsync({ SAMLRequest: unsigned })).rejects.toThrow('Invalid signature');
+  });
+
+  it('sets the ID, IssueInstant and NotOnOrAfter it is given', () => {
+    const xml = Buffer.from(
+      idp.createLogoutRequest({ nameId: alice.username, destination: 'https://sp.test.local/slo', id: '_lr1', issueInstant: new Date('2026-01-02T03:04:05Z'), notOnOrAfter: new Date('2026-01-02T03:09:05Z'), sign: false }),
+      'base64',
+    ).toString('utf8');
+    expect(xml).toMatch(/ID="_lr1"[^>]*IssueInstant="2026-01-02T03:04:05.000Z"[^>]*NotOnOrAfter="2026-01-02T03:09:05.000Z"/);
+  });
+});
+
+describe('createLogoutResponse and redirectQuery', () => {
+  it('node-saml accepts the signed LogoutResponse, which carries the InResponseTo it is given', async () => {
+    const signed = idp.createLogoutResponse({ inResponseTo: '_req1', destination: 'https://sp.test.local/slo' });
+    expect(Buffer.from(signed, 'base64').toString('utf8')).toMatch(/<samlp:LogoutResponse [^>]*InResponseTo="_req1"/);
+    await expect(sp({ validateInResponseTo: ValidateInResponseTo.never }).validatePostResponseAsync({ SAMLResponse: signed })).resolves.toMatchObject({ loggedOut: true });
+  });
+
+  it('signs the redirect query over SAMLRequest|SAMLResponse, RelayState and SigAlg, as received (bindings 3.4.4.1)', async () => {
+    const query = idp.redirectQuery(idp.createLogoutResponse({ inResponseTo: undefined, destination: undefined, sign: false }), { relayState: 'a b/c' });
+    expect(query).toMatch(/^SAMLResponse=[^&]+&RelayState=a%20b%2Fc&SigAlg=[^&]+&Signature=[^&]+$/);
+    const signed = query.slice(0, query.indexOf('&Signature='));
+    const signature = decodeURIComponent(query.slice(query.indexOf('&Signature=') + 11));
+    expect(createVerify('RSA-SHA256').update(signed).verify(idp.certificate, signature, 'base64')).toBe(true);
+    expect(idp.redirectQuery(idp.createLogoutRequest({ nameId: alice.username, destination: 'https://sp.test.local/slo', sign: false }), { sign: false })).toMatch(/^SAMLRequest=[^&]+$/);
   });
 });
 

@@ -11,6 +11,7 @@ import { describeError, loginContextOf, loginEvent, type AuditRecorder } from '.
 import type { ProviderRuntime, SsoSessionInfo } from '../providers/types.js';
 import type { StoredUser } from '../store/user-store.js';
 import { pageFor, sendError, wantsJson, type JitSsoHooks } from './respond.js';
+import { crossSiteReason } from './same-origin.js';
 import { safeReturnTo } from './safe-redirect.js';
 
 export interface MountedProvider {
@@ -141,10 +142,19 @@ export function authRoutes(o: AuthRoutesOptions): Router {
 
   router.post('/logout', smallBody, (req, res, next) => {
     const session = sessionOf(req)?.jitSso;
-    const returnTo = safeReturnTo((req.body as Record<string, unknown> | undefined)?.returnTo ?? req.query.returnTo, o.landingPath);
     const user = req.user as StoredUser | undefined;
+    // Logout CSRF: a page on another site must not sign people out (nor send them to the IdP's logout).
+    const crossSite = crossSiteReason(req);
+    if (crossSite) {
+      const code = 'ERR_JIT_SSO_CROSS_SITE_REQUEST';
+      o.logger.warn({ provider: session?.provider, reason: crossSite }, 'logout refused');
+      const event = loginEvent({ type: 'logout', subType: 'denied', provider: session?.provider ?? '', ...(user ? { userId: user.id } : {}), code, reason: crossSite }, loginContextOf(req), new Date());
+      const refuse403 = () => sendError(req, res, pageFor(code), o.hooks);
+      return void o.record(event).then(refuse403, refuse403);
+    }
+    const returnTo = safeReturnTo((req.body as Record<string, unknown> | undefined)?.returnTo ?? req.query.returnTo, o.landingPath);
     const idpLogout = session && user ? o.providers.get(session.provider)?.runtime.logoutUrl : undefined;
-    Promise.resolve(idpLogout ? idpLogout(session!, returnTo) : null)
+    Promise.resolve(idpLogout ? idpLogout(session!, returnTo, req, res) : null)
       .catch((err: unknown) => {
         o.logger.warn({ provider: session?.provider, err: describeError(err) }, 'IdP logout URL could not be made; signing out locally');
         return null;

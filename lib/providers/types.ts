@@ -62,12 +62,15 @@ export interface ProviderRuntime {
   callbackReturnTo(req: Request): string | undefined;
   /** SP metadata, when the protocol has it. */
   metadata?(): string;
-  /** Where to send the browser to end the IdP session, or `null` when the IdP has no logout. */
-  logoutUrl?(session: SsoSessionInfo, returnTo: string): Promise<string | null>;
+  /**
+   * Where to send the browser to end the IdP session, or `null` when the IdP has no logout. May bind
+   * the logout to the browser (`res` sets its cookie) so that only this browser can complete it.
+   */
+  logoutUrl?(session: SsoSessionInfo, returnTo: string, req: Request, res: Response): Promise<string | null>;
   /**
    * Handles a logout message from the IdP: a LogoutRequest (ends the session only when it names the
    * session's user; `redirectTo` carries the LogoutResponse to the IdP) or a LogoutResponse
-   * (`returnTo`, unvalidated, is where the browser goes next).
+   * answering the logout this browser started (`returnTo`, unvalidated, is where the browser goes next).
    */
   handleLogoutMessage?(req: Request, session: SsoSessionInfo | undefined): Promise<{ endSession: boolean; redirectTo?: string; returnTo?: string }>;
 }

@@ -162,7 +162,32 @@ export interface CreateLogoutRequestOptions {
   sessionIndex?: string;
   /** The SP's single-logout URL. */
   destination: string;
-  /** @default true */
+  /** @default a fresh random ID */
+  id?: string;
+  /** @default now */
+  issueInstant?: Date;
+  /** Left out by default. */
+  notOnOrAfter?: Date;
+  /** An enveloped XML signature (HTTP-POST binding); leave it off for {@link TestSamlIdp.redirectQuery}. @default true */
+  sign?: boolean;
+}
+
+/** Options of {@link TestSamlIdp.createLogoutResponse}. */
+export interface CreateLogoutResponseOptions {
+  /** The ID of the SP's LogoutRequest this answers; left out when `undefined`. */
+  inResponseTo: string | undefined;
+  /** The SP's single-logout URL; left out when `undefined`. */
+  destination: string | undefined;
+  /** @default 'urn:oasis:names:tc:SAML:2.0:status:Success' */
+  statusCode?: string;
+  /** An enveloped XML signature (HTTP-POST binding); leave it off for {@link TestSamlIdp.redirectQuery}. @default true */
+  sign?: boolean;
+}
+
+/** Options of {@link TestSamlIdp.redirectQuery}. */
+export interface RedirectQueryOptions {
+  relayState?: string;
+  /** Sign the query with the IdP key, RSA-SHA256 (bindings 3.4.4.1). @default true */
   sign?: boolean;
 }
 
@@ -206,6 +231,13 @@ export interface TestSamlIdp {
   parseAuthnRequest(samlRequest: string): ParsedAuthnRequest;
   /** A `samlp:LogoutRequest` in base64 for the HTTP-POST binding. */
   createLogoutRequest(options: CreateLogoutRequestOptions): string;
+  /** A `samlp:LogoutResponse` in base64 for the HTTP-POST binding. */
+  createLogoutResponse(options: CreateLogoutResponseOptions): string;
+  /**
+   * The HTTP-Redirect binding query (`SAMLRequest=…&RelayState=…&SigAlg=…&Signature=…`) for a
+   * message from {@link createLogoutRequest} / {@link createLogoutResponse} made with `sign: false`.
+   */
+  redirectQuery(message: string, options?: RedirectQueryOptions): string;
   /** The IdP metadata XML. */
   metadata(baseUrl?: string): string;
   /** The login pages (see {@link createTestSamlIdp}). */

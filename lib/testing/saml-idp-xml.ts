@@ -192,6 +192,8 @@ export function buildLogoutRequestXml(parts: {
   destination: string;
   nameId: { value: string; format: string };
   sessionIndex: string | undefined;
+  issueInstant?: Date;
+  notOnOrAfter?: Date | undefined;
 }): string {
   const sessionIndex =
     parts.sessionIndex === undefined ? '' : el('samlp:SessionIndex', {}, escapeText(parts.sessionIndex));
@@ -202,12 +204,37 @@ export function buildLogoutRequestXml(parts: {
       'xmlns:saml': NS.assertion,
       ID: parts.id,
       Version: '2.0',
-      IssueInstant: new Date().toISOString(),
+      IssueInstant: (parts.issueInstant ?? new Date()).toISOString(),
       Destination: parts.destination,
+      NotOnOrAfter: parts.notOnOrAfter?.toISOString(),
     },
     issuer(parts.issuer) +
       el('saml:NameID', { Format: parts.nameId.format }, escapeText(parts.nameId.value)) +
       sessionIndex,
+  );
+}
+
+/** The unsigned `samlp:LogoutResponse`. */
+export function buildLogoutResponseXml(parts: {
+  id: string;
+  issuer: string;
+  destination: string | undefined;
+  inResponseTo: string | undefined;
+  statusCode: string;
+  issueInstant?: Date;
+}): string {
+  return el(
+    'samlp:LogoutResponse',
+    {
+      'xmlns:samlp': NS.protocol,
+      'xmlns:saml': NS.assertion,
+      ID: parts.id,
+      Version: '2.0',
+      IssueInstant: (parts.issueInstant ?? new Date()).toISOString(),
+      Destination: parts.destination,
+      InResponseTo: parts.inResponseTo,
+    },
+    issuer(parts.issuer) + `<samlp:Status>${el('samlp:StatusCode', { Value: parts.statusCode })}</samlp:Status>`,
   );
 }
 

@@ -8,13 +8,13 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { JitSsoError } from '../errors.js';
 import { SAML_CLAIM_NAMES, SAML_PRESETS, type SamlPreset } from './claim-names.js';
 import { decodeAuthnRequest, tamperXml } from './saml-idp-dom.js';
+import { logoutMessages } from './saml-idp-logout.js';
 import { createIdpRouter } from './saml-idp-pages.js';
 import { assertionTarget, rootTarget, signElement } from './saml-idp-sign.js';
 import {
   BEARER,
   STATUS_SUCCESS,
   attributesFor,
-  buildLogoutRequestXml,
   buildMetadataXml,
   buildResponseXml,
   nameIdFor,
@@ -214,18 +214,11 @@ export async function createTestSamlIdp(options: TestSamlIdpOptions): Promise<Te
     };
   };
 
+  const logout = logoutMessages(issuer, keys, SAML_CLAIM_NAMES[preset].nameIdFormat);
   const createLogoutRequest = (o: CreateLogoutRequestOptions): string => {
     if (!isNonEmptyString(o.nameId)) throw invalid('nameId', 'nameId is required.');
     if (!isNonEmptyString(o.destination)) throw invalid('destination', 'destination is required.');
-    let xml = buildLogoutRequestXml({
-      id: newSamlId(),
-      issuer,
-      destination: o.destination,
-      nameId: { value: o.nameId, format: o.nameIdFormat ?? SAML_CLAIM_NAMES[preset].nameIdFormat },
-      sessionIndex: o.sessionIndex,
-    });
-    if (o.sign ?? true) xml = signElement(xml, rootTarget('LogoutRequest', true), keys, 'rsa-sha256');
-    return Buffer.from(xml, 'utf8').toString('base64');
+    return logout.createLogoutRequest(o);
   };
 
   const idp: TestSamlIdp = {
@@ -250,6 +243,8 @@ export async function createTestSamlIdp(options: TestSamlIdpOptions): Promise<Te
     createResponse,
     parseAuthnRequest: decodeAuthnRequest,
     createLogoutRequest,
+    createLogoutResponse: logout.createLogoutResponse,
+    redirectQuery: logout.redirectQuery,
     metadata: (baseUrl) => {
       const base = baseUrl === undefined ? seenBaseUrl : trimSlash(baseUrl);
       if (base === undefined) throw invalid('baseUrl', 'metadata needs the base URL the router is mounted at.');

@@ -4,20 +4,25 @@
  * Refused logout messages are logged (warn) and audited as `{ type: 'logout', subType: 'denied' }` with the reason.
  */
 import { createSign } from 'node:crypto';
-import { inflateRawSync, deflateRawSync } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import request from 'supertest';
-import type { Logger } from '../../../lib/internal/logger.js';
-import { createTestSamlIdp, generateTestKeys } from '../../../lib/testing/saml-idp.js';
+import { generateTestKeys } from '../../../lib/testing/saml-idp.js';
 import type { TestSamlKeys } from '../../../lib/testing/saml-idp-types.js';
-import { signElement, rootTarget } from '../../../lib/testing/saml-idp-sign.js';
-import { IDP_ISSUER, samlApp, USERS, type SamlAppOptions } from '../../helpers/saml-app.js';
-import { baselineRefusal, legitLogin, type Agent, type SamlCtx } from '../../helpers/saml-attacks.js';
-
-const SLO = 'https://idp.test.local/saml/slo';
-const LOGOUT_CALLBACK = 'https://app.test/auth/entra/logout/callback';
-const ALICE_NAME_ID = 'alice.johnson@contoso.com';
-const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
+import type { SamlAppOptions } from '../../helpers/saml-app.js';
+import type { SamlCtx } from '../../helpers/saml-attacks.js';
+import {
+  ALICE_NAME_ID,
+  expectLogoutRefused as expectRefused,
+  expectSignedIn,
+  LOGOUT_CALLBACK,
+  logoutResponseStatus,
+  RSA_SHA256,
+  signedInApp as appWithAlice,
+  signInAgain,
+  snapshot,
+  startSpLogout,
+  type LogoutCtx,
+} from '../../helpers/saml-logout.js';
 
 let idpKeys: TestSamlKeys;
 let attackerKeys: TestSamlKeys;
@@ -25,43 +30,8 @@ beforeAll(async () => {
   [idpKeys, attackerKeys] = await Promise.all([generateTestKeys(), generateTestKeys()]);
 });
 
-interface LogoutCtx extends SamlCtx {
-  warnings: Array<{ obj: Record<string, unknown>; msg: string | undefined }>;
-  /** Alice, signed in. */
-  alice: Agent;
-}
-
-/** An app with SAML logout on, an IdP whose private key the test holds, and Alice signed in. */
-async function signedInApp(provider: SamlAppOptions['provider'] = {}): Promise<LogoutCtx> {
-  const warnings: LogoutCtx['warnings'] = [];
-  const logger: Logger = { debug() {}, info() {}, error() {}, warn: (obj, msg) => void warnings.push({ obj: obj as Record<string, unknown>, msg }) };
-  const idp = await createTestSamlIdp({ users: structuredClone(USERS), issuer: IDP_ISSUER, preset: 'entra-saml', baseUrl: 'https://idp.test.local/saml', keys: idpKeys });
-  const ctx = await samlApp({ idp, provider: { logoutUrl: SLO, ...provider }, jitSso: { logger } });
-  const alice = await legitLogin(ctx, 'oid-alice');
-  return { ...ctx, warnings, alice };
-}
-
-async function expectSignedIn(agent: Agent): Promise<void> {
-  const me = await agent.get('/me').set('Accept', 'application/json');
-  expect(me.status).toBe(200);
-  expect(me.body.username).toBe('alice.johnson');
-}
-
-/** What a refused logout message must hold: 401, the generic body, the reason in the log, no audit event, and the session intact. */
-async function expectLogoutRefused(ctx: LogoutCtx, res: request.Response, reason: RegExp, before: { events: number; users: unknown }) {
-  expect(res.status).toBe(401);
-  expect(res.headers.location).toBeUndefined();
-  expect(res.text).toBe((await baselineRefusal()).text);
-  expect(ctx.warnings).toEqual([{ obj: expect.objectContaining({ provider: 'entra', reason: expect.stringMatching(reason) }), msg: 'logout message refused' }]);
-  expect(ctx.events).toHaveLength(before.events + 1);
-  expect(ctx.events.at(-1)).toMatchObject({ type: 'logout', subType: 'denied', provider: 'entra', code: 'ERR_JIT_SSO_AUTHENTICATION_FAILED', reason: expect.stringMatching(reason) });
-  expect(await ctx.store.listUsers()).toEqual(before.users);
-  await expectSignedIn(ctx.alice);
-}
-
-async function snapshot(ctx: SamlCtx) {
-  return { events: ctx.events.length, users: structuredClone(await ctx.store.listUsers()) };
-}
+const signedInApp = (provider: SamlAppOptions['provider'] = {}) => appWithAlice(idpKeys, provider);
+const expectLogoutRefused = (ctx: LogoutCtx, res: Parameters<typeof expectRefused>[1], reason: RegExp, before: { events: number; users: unknown }) => expectRefused(ctx, res, reason, before);
 
 function logoutRequestXml(ctx: SamlCtx, nameId: string): string {
   return Buffer.from(ctx.idp.createLogoutRequest({ nameId, destination: LOGOUT_CALLBACK, sign: false }), 'base64').toString('utf8');
@@ -76,22 +46,6 @@ function redirectQuery(xml: string, signing?: { sigAlg: string; hash: string; ke
   return `${signed}&Signature=${encodeURIComponent(signature)}`;
 }
 
-/** A LogoutResponse from the IdP (unsigned), optionally answering the SP's LogoutRequest `inResponseTo`. */
-function logoutResponseXml(inResponseTo?: string): string {
-  return (
-    `<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_lr0123456789abcdef" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${LOGOUT_CALLBACK}"${inResponseTo ? ` InResponseTo="${inResponseTo}"` : ''}>` +
-    `<saml:Issuer>${IDP_ISSUER}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status></samlp:LogoutResponse>`
-  );
-}
-
-/** The status the SP's LogoutResponse (sent back to the IdP in `location`) carries. */
-function logoutResponseStatus(location: string): string {
-  const url = new URL(location);
-  expect(url.origin + url.pathname).toBe(SLO);
-  const xml = inflateRawSync(Buffer.from(url.searchParams.get('SAMLResponse')!, 'base64')).toString('utf8');
-  return /StatusCode Value="([^"]+)"/.exec(xml)![1]!;
-}
-
 describe('forged SAML LogoutRequest (HTTP-POST binding)', () => {
   it("an unsigned LogoutRequest naming the signed-in user is refused and the user's session survives", async () => {
     const ctx = await signedInApp();
@@ -103,10 +57,15 @@ describe('forged SAML LogoutRequest (HTTP-POST binding)', () => {
   });
 
   // allowUnsolicited relaxes InResponseTo to "if present", so the signature check alone must stop it.
+  // The response answers a logout Alice's browser really started (she has signed in again since), so
+  // that only its signature is wrong.
   it('an unsigned LogoutResponse posted to the logout endpoint is refused and the session survives', async () => {
     const ctx = await signedInApp({ allowUnsolicited: true });
+    const started = await startSpLogout(ctx.alice);
+    await signInAgain(ctx, ctx.alice);
     const before = await snapshot(ctx);
-    const res = await ctx.alice.post('/auth/entra/logout/callback').type('form').send({ SAMLResponse: Buffer.from(logoutResponseXml()).toString('base64') });
+    const unsigned = ctx.idp.createLogoutResponse({ inResponseTo: started.requestId, destination: LOGOUT_CALLBACK, sign: false });
+    const res = await ctx.alice.post('/auth/entra/logout/callback').type('form').send({ SAMLResponse: unsigned, RelayState: started.relayState });
     await expectLogoutRefused(ctx, res, /signature/i, before);
   });
 
@@ -185,17 +144,13 @@ describe('forged SAML LogoutRequest (HTTP-Redirect binding)', () => {
 // Not an attack: the honest end of an SP-initiated logout, kept here because probing the POST
 // logout endpoint showed the default configuration refuses it.
 describe('SP-initiated SAML logout, answered over HTTP-POST', () => {
-  it("a LogoutResponse signed by the IdP answering this SP's own LogoutRequest is accepted and lands on RelayState", async () => {
+  it("a LogoutResponse signed by the IdP answering this SP's own LogoutRequest is accepted and lands on the returnTo the logout was started with", async () => {
     const ctx = await signedInApp();
-    const out = await ctx.alice.post('/auth/logout').expect(303);
-    const sent = new URL(out.headers.location as string);
-    expect(sent.origin + sent.pathname).toBe(SLO);
-    const logoutRequest = inflateRawSync(Buffer.from(sent.searchParams.get('SAMLRequest')!, 'base64')).toString('utf8');
-    const requestId = /\sID="([^"]+)"/.exec(logoutRequest)![1]!;
+    const started = await startSpLogout(ctx.alice, '/bye');
     await ctx.alice.get('/me').set('Accept', 'application/json').expect(401);
 
-    const signed = signElement(logoutResponseXml(requestId), rootTarget('LogoutResponse', true), idpKeys, 'rsa-sha256');
-    const res = await ctx.alice.post('/auth/entra/logout/callback').type('form').send({ SAMLResponse: Buffer.from(signed).toString('base64'), RelayState: '/bye' });
+    const signed = ctx.idp.createLogoutResponse({ inResponseTo: started.requestId, destination: LOGOUT_CALLBACK });
+    const res = await ctx.alice.post('/auth/entra/logout/callback').type('form').send({ SAMLResponse: signed, RelayState: started.relayState });
     expect(ctx.warnings).toEqual([]);
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/bye');

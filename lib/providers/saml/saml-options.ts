@@ -55,9 +55,15 @@ export interface SamlProviderOptions {
   acceptedClockSkewMs?: number;
   /** How old an assertion may be, even without `NotOnOrAfter`. @default 300000 */
   maxAssertionAgeMs?: number;
+  /**
+   * How old a LogoutRequest from the IdP may be (its `IssueInstant`, plus `acceptedClockSkewMs`);
+   * its ID is kept in `replayCache` that long, so it is accepted once.
+   * @default 300000
+   */
+  maxLogoutRequestAgeMs?: number;
   /** How long a login may take between the AuthnRequest and the response (and how long its browser binding lives). @default 600000 */
   requestIdExpirationPeriodMs?: number;
-  /** Largest accepted message, in bytes (posted body; inflated redirect message). @default 524288 */
+  /** Largest accepted message, in bytes (posted body; inflated redirect message; redirect-binding query). @default 524288 */
   maxMessageBytes?: number;
   /** NameID format to ask for; `null` asks for none. @default null */
   identifierFormat?: string | null;
@@ -98,6 +104,7 @@ const schema = z
     wantAuthnResponseSigned: z.boolean().default(true),
     acceptedClockSkewMs: z.number().int().min(0).max(600_000).default(30_000),
     maxAssertionAgeMs: z.number().int().min(1_000).default(300_000),
+    maxLogoutRequestAgeMs: z.number().int().min(1_000).max(86_400_000).default(300_000),
     requestIdExpirationPeriodMs: z.number().int().min(1_000).default(600_000),
     maxMessageBytes: z.number().int().min(4_096).max(16 * 1024 * 1024).default(512 * 1024),
     identifierFormat: z.string().nullable().default(null),

@@ -14,7 +14,7 @@ import type { ProvisioningOptions } from '../../provisioning/policy.js';
 import type { ProviderMountContext, ProviderRuntime, SsoProvider, SsoSessionInfo } from '../types.js';
 import { checkVerifiedAssertion, samlRefusal, screenPostMessage, type AssertionCheckConfig } from './message-checks.js';
 import { samlLogin, type SamlLogin } from './saml-login.js';
-import { validateLogoutMessage } from './saml-logout.js';
+import { samlLogout } from './saml-logout.js';
 import { resolveSamlOptions, type ResolvedSamlOptions, type SamlProviderOptions } from './saml-options.js';
 
 export type { SamlProviderOptions } from './saml-options.js';
@@ -80,24 +80,7 @@ function mountSaml(o: ResolvedSamlOptions, { provisioner }: ProviderMountContext
     callbackReturnTo: login.callbackReturnTo,
     metadata: () =>
       strategy.generateServiceProviderMetadata(o.decryptionCert ?? null, o.publicCert ?? null),
-    ...(o.logoutUrl
-      ? {
-          async logoutUrl(session: SsoSessionInfo, returnTo: string) {
-            if (session.provider !== o.id || !session.nameID) return null;
-            const user = { issuer: o.idpIssuer, nameID: session.nameID, nameIDFormat: session.nameIDFormat ?? '', ...(session.sessionIndex ? { sessionIndex: session.sessionIndex } : {}) } as Profile;
-            return saml.getLogoutUrlAsync(user, returnTo, {});
-          },
-        }
-      : {}),
-    async handleLogoutMessage(req: Request, session: SsoSessionInfo | undefined) {
-      const result = await validateLogoutMessage({ saml, logoutResponses, requestCache, provider: o.id, idpIssuer: o.idpIssuer, maxBytes: o.maxMessageBytes }, req);
-      const relayState = stringField(result.relay, 'RelayState');
-      if (!result.profile) return { endSession: true, ...(relayState ? { returnTo: relayState } : {}) };
-      // A LogoutRequest ends only the session of the person it names.
-      const endSession = session?.provider === o.id && session.nameID === result.profile.nameID;
-      const redirectTo = await saml.getLogoutResponseUrlAsync(result.profile, relayState ?? '', {}, endSession);
-      return { endSession, redirectTo };
-    },
+    ...samlLogout({ saml, logoutResponses, requestCache, replayCache, options: o }),
   };
 }
 
@@ -171,9 +154,4 @@ function signonVerify(o: ResolvedSamlOptions, replayCache: SsoCache, provisioner
       return done(err instanceof Error ? err : new JitSsoError('ERR_JIT_SSO_AUTHENTICATION_FAILED', { cause: err }));
     });
   };
-}
-
-function stringField(source: unknown, name: string): string | undefined {
-  const value = typeof source === 'object' && source !== null ? (source as Record<string, unknown>)[name] : undefined;
-  return typeof value === 'string' ? value : undefined;
 }
