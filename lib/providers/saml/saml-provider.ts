@@ -12,6 +12,7 @@ import { loginContextOf } from '../../provisioning/audit.js';
 import type { JitProvisioner } from '../../provisioning/jit-provision.js';
 import type { ProvisioningOptions } from '../../provisioning/policy.js';
 import type { ProviderMountContext, ProviderRuntime, SsoProvider, SsoSessionInfo } from '../types.js';
+import { checkEncryptionAlgorithms } from './encryption-checks.js';
 import { checkVerifiedAssertion, samlRefusal, screenPostMessage, type AssertionCheckConfig } from './message-checks.js';
 import { validateLogoutMessage } from './saml-logout.js';
 import { resolveSamlOptions, type ResolvedSamlOptions, type SamlProviderOptions } from './saml-options.js';
@@ -66,7 +67,7 @@ function mountSaml(o: ResolvedSamlOptions, { provisioner }: ProviderMountContext
     callbackMethods: ['post'],
     maxMessageBytes: o.maxMessageBytes,
     precheckCallback(req) {
-      screenPostMessage((req.body as Record<string, unknown> | undefined)?.SAMLResponse);
+      checkEncryptionAlgorithms(screenPostMessage((req.body as Record<string, unknown> | undefined)?.SAMLResponse), { allowLegacy: o.allowLegacyEncryption });
     },
     loginOptions: (returnTo) => ({ additionalParams: { RelayState: returnTo } }),
     callbackReturnTo: (req) => stringField(req.body, 'RelayState'),
