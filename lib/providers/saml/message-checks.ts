@@ -7,6 +7,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { DOMParser } from '@xmldom/xmldom';
 import { JitSsoError } from '../../errors.js';
+import { checkAssertionStructure, checkResponseStructure, children } from './structure-checks.js';
 
 const SAML_ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const SAML_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
@@ -225,54 +226,6 @@ function attributeText(value: Element): string {
     if (node.nodeType !== 3 && node.nodeType !== 4) throw samlRefusal('AttributeValue holds markup, not text');
   }
   return text(value);
-}
-
-/** The children of a Response jit-sso accepts, by namespace: anything else is not a SAML 2.0 Response. */
-const RESPONSE_CHILDREN: Record<string, ReadonlySet<string>> = {
-  [SAML_ASSERTION]: new Set(['Issuer', 'Assertion', 'EncryptedAssertion']),
-  [SAML_PROTOCOL]: new Set(['Extensions', 'Status']),
-  [XMLDSIG]: new Set(['Signature']),
-};
-/** The children of an Assertion (SAML core 2.3.3). */
-const ASSERTION_CHILDREN: Record<string, ReadonlySet<string>> = {
-  [SAML_ASSERTION]: new Set(['Issuer', 'Subject', 'Conditions', 'Advice', 'Statement', 'AuthnStatement', 'AuthzDecisionStatement', 'AttributeStatement']),
-  [XMLDSIG]: new Set(['Signature']),
-};
-
-/** A SAML 2.0 `samlp:Response` with exactly one (possibly encrypted) assertion and only SAML children. */
-function checkResponseStructure(response: Element): void {
-  if (response.localName !== 'Response' || response.namespaceURI !== SAML_PROTOCOL) throw samlRefusal('not a SAML 2.0 Response');
-  if (response.getAttribute('Version') !== '2.0') throw samlRefusal('Response Version is not 2.0');
-  let assertions = 0;
-  for (const el of elementChildren(response)) {
-    if (!RESPONSE_CHILDREN[el.namespaceURI ?? '']?.has(el.localName)) throw samlRefusal(`unexpected element ${el.localName} in the Response`);
-    if (el.localName === 'Assertion' || el.localName === 'EncryptedAssertion') assertions++;
-  }
-  if (assertions !== 1) throw samlRefusal('Response does not carry exactly one Assertion');
-}
-
-/** A SAML 2.0 Assertion with one Subject, only SAML children, and no assertion nested in it (Advice). */
-function checkAssertionStructure(assertion: Element): void {
-  if (assertion.localName !== 'Assertion' || assertion.namespaceURI !== SAML_ASSERTION) throw samlRefusal('not a SAML 2.0 Assertion');
-  if (assertion.getAttribute('Version') !== '2.0') throw samlRefusal('Assertion Version is not 2.0');
-  let subjects = 0;
-  for (const el of elementChildren(assertion)) {
-    if (!ASSERTION_CHILDREN[el.namespaceURI ?? '']?.has(el.localName)) throw samlRefusal(`unexpected element ${el.localName} in the Assertion`);
-    if (el.localName === 'Subject') subjects++;
-  }
-  if (subjects !== 1) throw samlRefusal('Assertion does not carry exactly one Subject');
-  if (all(assertion, 'Assertion').length || all(assertion, 'EncryptedAssertion').length) throw samlRefusal('assertion nested in the Assertion (Advice)');
-}
-
-function elementChildren(parent: Element): Element[] {
-  const found: Element[] = [];
-  for (let node = parent.firstChild; node; node = node.nextSibling) if (node.nodeType === 1) found.push(node as Element);
-  return found;
-}
-
-/** The direct children with this namespace and local name. */
-function children(parent: Element, namespace: string, localName: string): Element[] {
-  return elementChildren(parent).filter((el) => el.localName === localName && el.namespaceURI === namespace);
 }
 
 /**
