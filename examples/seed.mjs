@@ -27,6 +27,8 @@ export function provisioning(sync) {
     sync,
     defaultRoles: ['Reader'],
     roleMap: { Staff: 'Employee', 'Finance-Users': 'Accountant' },
+    // Other role names the IdP sends are given as-is when the app has them, except Admin: only through roleMap.
+    protectedRoles: ['Admin'],
     // People from partner organisations wait for an administrator.
     newUserStatus: (identity) => (identity.domain === 'partner.example' ? 'pending' : 'active'),
     userType: (identity) => (identity.domain === 'contoso.com' ? 'employee' : 'portal'),

@@ -106,7 +106,7 @@ describe('the ID-token checks jit-sso adds after passport-azure-ad', () => {
   const now = Date.now();
   const token = (header: Record<string, unknown>) => `${Buffer.from(JSON.stringify(header)).toString('base64url')}.e30.sig`;
   const claims = { iss: `https://login.microsoftonline.com/${TENANT}/v2.0`, tid: TENANT, iat: Math.floor(now / 1000) };
-  const o = { acceptedClockSkewMs: 30_000, multiTenant: true, validateIssuer: true, allowedTenants: new Set([TENANT]) };
+  const o = { clientID: 'app', acceptedClockSkewMs: 30_000, maxIdTokenAgeMs: 300_000, multiTenant: true, validateIssuer: true, allowedTenants: new Set([TENANT]) };
 
   it('pin RS256: a PS256 ID token, which passport-azure-ad accepts when the metadata lists PS256, is refused', () => {
     expect(() => checkAzureAdIdToken(token({ alg: 'PS256', typ: 'JWT' }), claims, o, now)).toThrow(expect.objectContaining({ details: { reason: 'ID token alg "PS256" is not allowed' } }));

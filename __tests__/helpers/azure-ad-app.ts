@@ -94,7 +94,8 @@ export async function azureApp(options: AzureAppOptions = {}) {
     jitSso({
       store,
       providers: [provider],
-      provisioning: { createUsers: true },
+      // Explicit, as a provider that trusts several tenants requires (the as-is default is refused there).
+      provisioning: { createUsers: true, unmappedRoles: 'as-is' },
       logger: silentLogger,
       onAudit: (e) => void events.push(e),
       ...options.jitSso,

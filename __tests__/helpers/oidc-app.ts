@@ -80,7 +80,8 @@ export async function oidcApp(options: OidcAppOptions = {}) {
   const middleware = jitSso({
     store,
     providers: [providerFor(op, 'oidc', options.provider), ...(options.extraProviders ?? [])],
-    provisioning: { createUsers: true },
+    // Explicit, as a provider that trusts several tenants requires (the as-is default is refused there).
+    provisioning: { createUsers: true, unmappedRoles: 'as-is' },
     logger: silentLogger,
     onAudit: (e) => void events.push(e),
     ...options.jitSso,

@@ -18,7 +18,7 @@ const CAROL = {
 async function entraApp(options: { multiTenant?: boolean; provider?: Record<string, unknown>; provisioning?: Record<string, unknown> } = {}) {
   const op = await testOp({ claimsShape: 'entra', users: [...structuredClone(OIDC_USERS), CAROL, { id: 'oid-dave', username: 'dave@fabrikam.com', tenant: OTHER_TENANT }] });
   const provider = { preset: 'entra-oidc' as const, ...(options.multiTenant ? entraMultiTenant(op, [TENANT, OTHER_TENANT]) : {}), ...options.provider };
-  return oidcApp({ op, provider, jitSso: { provisioning: { createUsers: true, ...options.provisioning } } });
+  return oidcApp({ op, provider, jitSso: { provisioning: { createUsers: true, unmappedRoles: 'as-is', ...options.provisioning } } });
 }
 
 describe('Microsoft Entra ID (entra-oidc)', () => {

@@ -59,6 +59,11 @@ export interface AzureAdProviderOptions {
   scope?: string;
   /** Clock skew tolerated on `exp`, `nbf` and `iat`, rounded up to whole seconds. @default 30000 */
   acceptedClockSkewMs?: number;
+  /**
+   * How old an ID token may be (from its `iat`) when the callback receives it; Entra issues it at the
+   * code exchange, seconds before. @default 300000
+   */
+  maxIdTokenAgeMs?: number;
   /** How long a login may take between the redirect to Entra and the callback. @default 600000 */
   loginTimeoutMs?: number;
   /**
@@ -110,6 +115,7 @@ const schema = z
     responseMode: z.enum(AZURE_AD_RESPONSE_MODES).default('query'),
     scope: z.string().default('openid profile email'),
     acceptedClockSkewMs: z.number().int().min(0).max(300_000).default(30_000),
+    maxIdTokenAgeMs: z.number().int().min(10_000).max(86_400_000).default(300_000),
     loginTimeoutMs: z.number().int().min(10_000).max(3_600_000).default(600_000),
     allowHttpForRedirectUrl: z.boolean().default(false),
     claimMap: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
@@ -155,6 +161,7 @@ export interface ResolvedAzureAdOptions {
   responseMode: AzureAdResponseMode;
   scope: string;
   acceptedClockSkewMs: number;
+  maxIdTokenAgeMs: number;
   loginTimeoutMs: number;
   allowHttpForRedirectUrl: boolean;
   claimMap?: ClaimMap;
@@ -192,6 +199,7 @@ export function resolveAzureAdOptions(input: AzureAdProviderOptions, path = 'azu
     responseMode: o.responseMode,
     scope: o.scope,
     acceptedClockSkewMs: o.acceptedClockSkewMs,
+    maxIdTokenAgeMs: o.maxIdTokenAgeMs,
     loginTimeoutMs: o.loginTimeoutMs,
     allowHttpForRedirectUrl: o.allowHttpForRedirectUrl,
     ...(o.claimMap ? { claimMap: o.claimMap } : {}),

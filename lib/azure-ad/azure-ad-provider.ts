@@ -79,6 +79,7 @@ export function azureAdProvider(options: AzureAdProviderOptions): AzureAdSsoProv
     preset: 'entra-oidc',
     ...(o.claimMap ? { claimMap: o.claimMap } : {}),
     ...(o.provisioning ? { provisioning: o.provisioning } : {}),
+    ...(o.multiTenant || (o.allowedTenants?.size ?? 0) > 1 ? { multiTenant: true } : {}),
     async ready() {
       await (strategy ? strategy() : loadOidcStrategy());
     },

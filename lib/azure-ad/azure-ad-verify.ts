@@ -1,6 +1,6 @@
 /**
  * The verify callback jit-sso hands passport-azure-ad: the checks passport-azure-ad leaves out
- * (pinned RS256, `iat`, the token's tenant), then the verified ID-token claims go to the provisioner.
+ * (pinned RS256, `iat` neither in the future nor too old, `azp`, the token's tenant), then the verified ID-token claims go to the provisioner.
  * @module
  */
 import { headerOf } from '../providers/oidc/oidc-checks.js';
@@ -30,7 +30,7 @@ export function azureAdRefusal(reason: string): JitSsoError {
 export function checkAzureAdIdToken(
   idToken: unknown,
   claims: Readonly<Record<string, unknown>>,
-  o: Pick<ResolvedAzureAdOptions, 'acceptedClockSkewMs' | 'allowedTenants' | 'multiTenant' | 'validateIssuer'>,
+  o: Pick<ResolvedAzureAdOptions, 'clientID' | 'acceptedClockSkewMs' | 'maxIdTokenAgeMs' | 'allowedTenants' | 'multiTenant' | 'validateIssuer'>,
   nowMs: number,
 ): void {
   if (typeof idToken !== 'string') throw azureAdRefusal('no ID token in the token response');
@@ -38,6 +38,9 @@ export function checkAzureAdIdToken(
   if (alg !== AZURE_AD_ID_TOKEN_ALG) throw azureAdRefusal(`ID token alg "${String(alg)}" is not allowed`);
   const skew = o.acceptedClockSkewMs / 1000;
   if (typeof claims.iat !== 'number' || claims.iat > nowMs / 1000 + skew) throw azureAdRefusal('ID token iat is in the future');
+  if (claims.iat < nowMs / 1000 - skew - o.maxIdTokenAgeMs / 1000) throw azureAdRefusal('ID token iat is older than maxIdTokenAgeMs');
+  // passport-azure-ad checks azp only with several audiences; when present it must be this client.
+  if (claims.azp !== undefined && claims.azp !== o.clientID) throw azureAdRefusal('ID token azp is not this client');
 
   const tid = typeof claims.tid === 'string' ? claims.tid : undefined;
   if (o.multiTenant || !o.validateIssuer) {

@@ -45,14 +45,15 @@ export function formatExplanation(e: Explanation): string {
     if (e.notLinked) row('not linked', e.notLinked);
   }
   if (plan.action !== 'deny') {
-    const { fields, rolesAdded, rolesRemoved, rolesSkipped } = plan.changes;
+    const { fields, rolesAdded, rolesRemoved, rolesSkipped, rolesSkippedReasons } = plan.changes;
     lines.push('  fields');
     if (fields.length === 0) lines.push('    (no change)');
     for (const f of fields) lines.push(`    ${f.field}: ${show(f.before)} → ${show(f.after)}`);
     const added = plan.action === 'create' ? plan.user.roles.map((r) => `${r.role} (${r.source})`) : rolesAdded.map((r) => `${r} (idp)`);
     row('roles added', added.length ? added : undefined);
     row('roles removed', rolesRemoved.length ? rolesRemoved.map((r) => `${r} — the IdP no longer sends it`) : undefined);
-    row('roles skipped', rolesSkipped.length ? rolesSkipped.map((r) => `${r} — not a role in the app`) : undefined);
+    const why = (i: number) => (rolesSkippedReasons?.[i]?.reason === 'protected' ? 'protected: given only through roleMap' : 'not a role in the app');
+    row('roles skipped', rolesSkipped.length ? rolesSkipped.map((r, i) => `${r} — ${why(i)}`) : undefined);
   }
   if (e.rolesAssumed) lines.push('', 'Note: no --store or --roles given; every role the claims name was assumed to exist.');
   lines.push('', 'Nothing was written.');

@@ -67,7 +67,7 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
       provider: provider.id,
       preset: provider.preset,
       ...(provider.claimMap ? { claimMap: provider.claimMap } : {}),
-      provisioning: resolvePolicy([o.provisioning, provider.provisioning], `jitSso.providers[${i}].provisioning`),
+      provisioning: resolvePolicy([o.provisioning, provider.provisioning], `jitSso.providers[${i}].provisioning`, { multiTenant: provider.multiTenant === true }),
       logger,
       record,
       ...(o.hooks?.beforeLogin ? { beforeLogin: o.hooks.beforeLogin } : {}),

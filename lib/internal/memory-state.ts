@@ -132,6 +132,7 @@ export function copyEvent(e: AuditEvent): AuditEvent {
       rolesAdded: [...c.rolesAdded],
       rolesRemoved: [...c.rolesRemoved],
       rolesSkipped: [...c.rolesSkipped],
+      ...(c.rolesSkippedReasons ? { rolesSkippedReasons: c.rolesSkippedReasons.map((s) => ({ role: s.role, reason: s.reason })) } : {}),
     };
   }
   return copy;

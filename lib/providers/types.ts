@@ -26,6 +26,11 @@ export interface SsoProvider {
   readonly preset: PresetName;
   readonly claimMap?: ClaimMap;
   readonly provisioning?: ProvisioningOptions;
+  /**
+   * The provider accepts people from more than one tenant (Entra's multi-tenant endpoints, several
+   * allowed tenants): its provisioning policy must then set `unmappedRoles` explicitly.
+   */
+  readonly multiTenant?: boolean;
   /** Called once by `jitSso()`. */
   mount(context: ProviderMountContext): ProviderRuntime;
 }

@@ -14,13 +14,14 @@ import type {
   NewUser,
   RoleAssignment,
   RoleChange,
+  RoleSkip,
   StoredUser,
   UserPatch,
   UserProfile,
 } from '../store/user-store.js';
 import { checkAllowed } from './gates.js';
 import { isResolvedPolicy, resolvePolicy, type ProvisioningOptions, type ResolvedPolicy } from './policy.js';
-import { idpRoleValues, mapRoleValues, matchRoles } from './roles.js';
+import { idpRoleValues, matchIdpRoles, matchRoles } from './roles.js';
 
 /** Facts about this login that are not in the identity. */
 export interface PlanContext {
@@ -137,7 +138,7 @@ function planCreate(
       fields: fieldChanges(null, profile, [...PROFILE_KEYS]),
       rolesAdded: [...new Set(roles.map((r) => r.role))],
       rolesRemoved: [],
-      rolesSkipped: [...idp.skipped, ...defaults.skipped],
+      ...skippedRoles([...idp.skipped, ...defaults.skipped.map((role) => ({ role, reason: 'not-in-app' as const }))]),
     },
   };
 }
@@ -170,7 +171,7 @@ function planUpdate(
   }
 
   const roles: RoleChange = { add: [], remove: [] };
-  let skipped: string[] = [];
+  let skipped: RoleSkip[] = [];
   if (syncRoles) {
     const idp = wantedIdpRoles(roleValues, policy, existingRoles, 'update');
     if (idp.keep === false) {
@@ -196,7 +197,7 @@ function planUpdate(
       fields,
       rolesAdded: roles.add.map((r) => r.role),
       rolesRemoved: roles.remove.map((r) => r.role),
-      rolesSkipped: skipped,
+      ...skippedRoles(skipped),
     },
   };
 }
@@ -210,12 +211,17 @@ function wantedIdpRoles(
   policy: ResolvedPolicy,
   existingRoles: readonly string[],
   mode: 'create' | 'update',
-): { keep: boolean; matched: string[]; skipped: string[] } {
+): { keep: boolean; matched: string[]; skipped: RoleSkip[] } {
   if (policy.roleSync === 'never') return { keep: true, matched: [], skipped: [] };
   if (values === undefined) {
     return { keep: policy.missingClaim === 'keep' && mode === 'update', matched: [], skipped: [] };
   }
-  return { keep: false, ...matchRoles(mapRoleValues(values, policy), existingRoles, policy) };
+  return { keep: false, ...matchIdpRoles(values, existingRoles, policy) };
+}
+
+/** The skipped roles as the audit event lists them: the names, and the reasons when there are any. */
+function skippedRoles(skipped: readonly RoleSkip[]): Pick<AuditChanges, 'rolesSkipped' | 'rolesSkippedReasons'> {
+  return skipped.length ? { rolesSkipped: skipped.map((s) => s.role), rolesSkippedReasons: [...skipped] } : { rolesSkipped: [] };
 }
 
 const PROFILE_KEYS = ['username', 'domain', 'email', 'emailVerified', 'displayName', 'firstName', 'lastName'] as const;

@@ -93,8 +93,23 @@ export interface ProvisioningOptions {
   defaultRoles?: string[];
   /** IdP group/role value → app role name(s). @default {} */
   roleMap?: Record<string, string | string[]>;
-  /** IdP values `roleMap` does not name: `'as-is'` (used as role names) or `'ignore'`. @default 'as-is' */
+  /**
+   * IdP values `roleMap` does not name: `'as-is'` (used as role names) or `'ignore'`. A provider that
+   * trusts more than one tenant (Entra's `common` / `organizations` endpoints, several
+   * `allowedTenants`) refuses to start unless this is set explicitly: there another tenant's admin
+   * names groups and roles. @default 'as-is'
+   */
   unmappedRoles?: UnmappedRoleMode;
+  /**
+   * Roles the IdP can give only through an explicit `roleMap` entry, never as-is: an IdP value
+   * `"Admin"` does not make anyone Admin unless `roleMap` maps a value to it. Compared
+   * case-insensitively, to the IdP's value and to the app's role it matches. Put the app's admin
+   * roles here whenever `unmappedRoles` is `'as-is'`.
+   * @default []
+   * @example
+   * { unmappedRoles: 'as-is', protectedRoles: ['Admin'], roleMap: { 'App-Admins': 'Admin' } }
+   */
+  protectedRoles?: string[];
   /** Which claims feed roles. @default ['roles', 'groups'] */
   roleClaims?: RoleClaim[];
   /** How IdP role names are matched to the app's. @default 'exact' */
@@ -141,6 +156,7 @@ export const provisioningOptionsSchema = z
     defaultRoles: z.array(nonEmpty),
     roleMap: z.record(nonEmpty, z.union([nonEmpty, z.array(nonEmpty)])),
     unmappedRoles: z.enum(UNMAPPED_ROLE_MODES),
+    protectedRoles: z.array(nonEmpty),
     roleClaims: z.array(z.enum(ROLE_CLAIMS)).min(1),
     roleMatch: z.enum(ROLE_MATCH_MODES),
     missingClaim: z.enum(MISSING_CLAIM_MODES),
@@ -170,6 +186,8 @@ export interface ResolvedPolicy {
   /** IdP value → app role names, on a prototype-less object. */
   roleMap: Readonly<Record<string, readonly string[]>>;
   unmappedRoles: UnmappedRoleMode;
+  /** Roles given only through `roleMap` (as given; compared with `foldRoleName`). */
+  protectedRoles: readonly string[];
   roleClaims: readonly RoleClaim[];
   roleMatch: RoleMatchMode;
   missingClaim: MissingClaimMode;
@@ -183,6 +201,15 @@ export interface ResolvedPolicy {
 /** The defaults, as documented in the README's policy table. */
 export const DEFAULT_PROFILE_FIELDS: readonly ProfileField[] = PROFILE_FIELDS;
 
+/** What the provider a policy is resolved for tells about itself. */
+export interface PolicyProviderFacts {
+  /**
+   * The provider accepts people from more than one tenant (Entra `common` / `organizations`, or
+   * several allowed tenants): `unmappedRoles` must then be set explicitly.
+   */
+  multiTenant?: boolean;
+}
+
 /**
  * Validates provisioning options and applies the defaults. Later layers win: pass the global
  * defaults first and the provider's options last.
@@ -194,6 +221,7 @@ export const DEFAULT_PROFILE_FIELDS: readonly ProfileField[] = PROFILE_FIELDS;
 export function resolvePolicy(
   layers: ProvisioningOptions | ReadonlyArray<ProvisioningOptions | undefined> | undefined,
   path = 'provisioning',
+  provider: PolicyProviderFacts = {},
 ): ResolvedPolicy {
   const list = Array.isArray(layers) ? layers : [layers];
   const merged: ProvisioningOptions = {};
@@ -219,6 +247,13 @@ export function resolvePolicy(
       details: { path: `${path}.emailAuthority` },
     });
   }
+  if (provider.multiTenant && merged.unmappedRoles === undefined) {
+    // The default ('as-is') would let another tenant's admin make anyone Admin by naming a group so.
+    throw new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', {
+      message: `Invalid jit-sso option ${path}.unmappedRoles: must be set explicitly for a provider that trusts more than one tenant: 'ignore' (map roles with roleMap), or 'as-is' with protectedRoles`,
+      details: { path: `${path}.unmappedRoles`, issues: [`${path}.unmappedRoles: must be set explicitly for a provider that trusts more than one tenant`] },
+    });
+  }
   const sync = merged.sync ?? 'first-login';
   const userType = merged.userType ?? 'employee';
   const newUserStatus = merged.newUserStatus ?? 'active';
@@ -233,6 +268,7 @@ export function resolvePolicy(
     defaultRoles: unique(merged.defaultRoles ?? []),
     roleMap: toRoleMap(merged.roleMap ?? {}),
     unmappedRoles: merged.unmappedRoles ?? 'as-is',
+    protectedRoles: unique(merged.protectedRoles ?? []),
     roleClaims: merged.roleClaims ?? ROLE_CLAIMS,
     roleMatch: merged.roleMatch ?? 'exact',
     missingClaim: merged.missingClaim ?? 'keep',

@@ -5,6 +5,7 @@
  */
 import type { Identity } from '../identity/types.js';
 import { canonicalKey, isNfkcStable } from '../internal/canonical.js';
+import type { RoleSkip } from '../store/user-store.js';
 import type { ResolvedPolicy } from './policy.js';
 
 /**
@@ -29,6 +30,47 @@ export function mapRoleValues(values: readonly string[], policy: ResolvedPolicy)
     else if (policy.unmappedRoles === 'as-is') names.add(value);
   }
   return [...names];
+}
+
+/**
+ * A role name in the form `protectedRoles` are compared in: the canonical caseless form `matchRoles`
+ * uses under `roleMatch: 'case-insensitive'` (NFKC + full case folding), so that no spelling of a
+ * protected role — `ADMIN`, fullwidth `ＡＤＭＩＮ` — slips through.
+ */
+export function foldRoleName(name: string): string {
+  return canonicalKey(name);
+}
+
+/**
+ * The app roles a login's IdP values give: `roleMap` entries first-class, unmapped values as-is (when
+ * `unmappedRoles` allows) unless they name a protected role — by the IdP's spelling or by the app
+ * role they match. Each value not given is listed with its reason.
+ */
+export function matchIdpRoles(
+  values: readonly string[],
+  existing: readonly string[],
+  policy: ResolvedPolicy,
+): { matched: string[]; skipped: RoleSkip[] } {
+  // name → whether roleMap gave it (an explicit mapping wins over the same name sent as-is)
+  const wanted = new Map<string, boolean>();
+  for (const value of values) {
+    const mapped = policy.roleMap[value];
+    if (mapped) for (const name of mapped) wanted.set(name, true);
+    else if (policy.unmappedRoles === 'as-is' && !wanted.has(value)) wanted.set(value, false);
+  }
+  const protectedKeys = new Set(policy.protectedRoles.map(foldRoleName));
+  const isProtected = (name: string) => protectedKeys.has(foldRoleName(name));
+  const viaMap = new Set(matchRoles([...wanted].filter(([, mapped]) => mapped).map(([name]) => name), existing, policy).matched);
+  const matched = new Set<string>();
+  const skipped: RoleSkip[] = [];
+  for (const [name, mapped] of wanted) {
+    const found = matchRoles([name], existing, policy).matched[0];
+    if (found === undefined) skipped.push({ role: name, reason: !mapped && isProtected(name) ? 'protected' : 'not-in-app' });
+    else if (mapped || viaMap.has(found)) matched.add(found);
+    else if (isProtected(name) || isProtected(found)) skipped.push({ role: name, reason: 'protected' });
+    else matched.add(found);
+  }
+  return { matched: [...matched], skipped };
 }
 
 /** Every role name a login may need to know exists: mapped IdP roles and the default roles. */

@@ -131,8 +131,23 @@ export interface AuditChanges {
   fields: FieldChange[];
   rolesAdded: string[];
   rolesRemoved: string[];
-  /** Roles the IdP named that do not exist in the app: skipped, never created. */
+  /** Roles the IdP named that were not given: missing in the app (never created), or protected. */
   rolesSkipped: string[];
+  /** Why each role in `rolesSkipped` was skipped; present when any was. */
+  rolesSkippedReasons?: RoleSkip[];
+}
+
+/**
+ * Why a role the IdP named was not given: `'not-in-app'` (the app has no such role) or `'protected'`
+ * (in `protectedRoles`, named by the IdP as-is rather than through `roleMap`).
+ */
+export const ROLE_SKIP_REASONS = ['not-in-app', 'protected'] as const;
+export type RoleSkipReason = (typeof ROLE_SKIP_REASONS)[number];
+
+/** One role the IdP named that a login did not give, and why. */
+export interface RoleSkip {
+  role: string;
+  reason: RoleSkipReason;
 }
 
 export interface FieldChange {

@@ -60,6 +60,25 @@ export const TEST_SIGNATURE_ALGORITHMS = ['rsa-sha256', 'rsa-sha1'] as const;
 /** One of {@link TEST_SIGNATURE_ALGORITHMS}. */
 export type TestSignatureAlgorithm = (typeof TEST_SIGNATURE_ALGORITHMS)[number];
 
+/** Content encryption algorithms the test IdP can encrypt assertions with. */
+export const TEST_ENCRYPTION_ALGORITHMS = ['aes128-gcm', 'aes256-gcm', 'aes128-cbc', 'aes256-cbc', 'tripledes-cbc'] as const;
+/** One of {@link TEST_ENCRYPTION_ALGORITHMS}. */
+export type TestEncryptionAlgorithm = (typeof TEST_ENCRYPTION_ALGORITHMS)[number];
+/** Key transport algorithms the test IdP can wrap the content key with. */
+export const TEST_KEY_TRANSPORTS = ['rsa-oaep-mgf1p', 'rsa-1_5'] as const;
+/** One of {@link TEST_KEY_TRANSPORTS}. */
+export type TestKeyTransport = (typeof TEST_KEY_TRANSPORTS)[number];
+
+/** How the test IdP encrypts the assertion (`createResponse({ encrypt })`). */
+export interface TestEncryptOptions {
+  /** The SP's encryption certificate (PEM): its `decryptionCert`. */
+  certificate: string;
+  /** @default 'aes256-gcm' */
+  algorithm?: TestEncryptionAlgorithm;
+  /** @default 'rsa-oaep-mgf1p' (with SHA-1, its standard digest) */
+  keyTransport?: TestKeyTransport;
+}
+
 /**
  * One extra `saml:Attribute`. Use this array form for hostile names such as `__proto__`, which an
  * object literal would turn into a prototype instead of a key.
@@ -126,6 +145,11 @@ export interface CreateSamlResponseOptions {
   nameId?: string;
   /** Overrides the NameID `Format`. */
   nameIdFormat?: string;
+  /**
+   * Encrypts the signed assertion for the SP (`EncryptedAssertion`), before the Response is signed,
+   * as Entra ID and AD FS do when token encryption is on.
+   */
+  encrypt?: TestEncryptOptions;
   /**
    * Changes the DOM before signing, for hostile content the IdP itself signs (nested
    * `AttributeValue` elements, duplicate `Subject`s…). To break a signature instead, use `tamperXml`.

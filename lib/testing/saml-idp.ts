@@ -8,6 +8,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { JitSsoError } from '../errors.js';
 import { SAML_CLAIM_NAMES, SAML_PRESETS, type SamlPreset } from './claim-names.js';
 import { decodeAuthnRequest, tamperXml } from './saml-idp-dom.js';
+import { withEncryptedAssertion } from './saml-idp-encrypt.js';
 import { logoutMessages } from './saml-idp-logout.js';
 import { createIdpRouter } from './saml-idp-pages.js';
 import { assertionTarget, rootTarget, signElement } from './saml-idp-sign.js';
@@ -202,6 +203,7 @@ export async function createTestSamlIdp(options: TestSamlIdpOptions): Promise<Te
     if (o.sign?.assertion ?? true) {
       xml = signElement(xml, assertionTarget(parts.assertionIssuer !== null), signingKeys, algorithm);
     }
+    if (o.encrypt) xml = withEncryptedAssertion(xml, o.encrypt);
     if (o.sign?.response ?? true) {
       xml = signElement(xml, rootTarget('Response', parts.responseIssuer !== null), signingKeys, algorithm);
     }

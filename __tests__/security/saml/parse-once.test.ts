@@ -89,15 +89,15 @@ describe('one parse of the Response per login', () => {
     expect(checkVerifiedAssertion(forged, assertion, unsigned, Date.now()).nameID).toBe('alice@contoso.com');
   });
 
-  it('a Response with an EncryptedAssertion beside the Assertion is not read from its document', async () => {
+  it('a Response with an EncryptedAssertion beside the Assertion is not read from its document: it is refused', async () => {
     const { xml, base64 } = idp.createResponse({ user: 'oid-alice', acsUrl: ACS, audience: AUDIENCE });
     const validated = await validate(base64, true);
-    // Two candidates under the root: the checks fall back to the verified XML they are given.
+    // Two candidates under the root: neither is read; a Response carries exactly one assertion.
     const twoAssertions = tamperXml(xml, (doc) => {
       doc.documentElement.appendChild(doc.createElementNS('urn:oasis:names:tc:SAML:2.0:assertion', 'saml:EncryptedAssertion'));
       samlElements(doc, 'NameID')[0]!.textContent = 'mallory@evil.example';
     });
-    expect(checkVerifiedAssertion(twoAssertions, validated.assertion, CHECKS, Date.now()).nameID).toBe('alice@contoso.com');
+    expect(() => checkVerifiedAssertion(twoAssertions, validated.assertion, CHECKS, Date.now())).toThrow(expect.objectContaining({ details: { reason: 'Response does not carry exactly one Assertion' } }));
   });
 
   it('the prechecks before node-saml read the text only; the algorithm allow-list runs on the one parse after it', async () => {

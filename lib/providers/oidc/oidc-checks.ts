@@ -1,6 +1,6 @@
 /**
  * The checks jit-sso runs on a validated ID token besides openid-client's: the pinned algorithm
- * (again), `iat` not in the future, `exp`, `iss` per tenant on Entra's multi-tenant endpoints,
+ * (again), `iat` neither in the future nor older than `maxIdTokenAgeMs`, `exp`, `iss` per tenant on Entra's multi-tenant endpoints,
  * `aud`/`azp`, `nonce`, and the tenant allow-list. Pure: claims in, refusal out.
  * @module
  */
@@ -24,7 +24,7 @@ export interface IdTokenExpectations {
 
 /**
  * Checks an ID token openid-client has validated (signature, `iss`, `aud`, `azp`, `exp`, `nonce`)
- * once more, and what it leaves out (`iat` in the future, the tenant).
+ * once more, and what it leaves out (`iat` in the future or too old, `azp` with one audience, the tenant).
  * @throws JitSsoError `ERR_JIT_SSO_AUTHENTICATION_FAILED`, or `ERR_JIT_SSO_TENANT_NOT_ALLOWED` (403)
  * for a tenant outside `allowedTenants`.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
@@ -32,7 +32,7 @@ export interface IdTokenExpectations {
 export function checkIdToken(
   idToken: string,
   claims: Readonly<Record<string, unknown>>,
-  o: Pick<ResolvedOidcOptions, 'clientId' | 'idTokenSigningAlgs' | 'acceptedClockSkewMs' | 'allowedTenants'>,
+  o: Pick<ResolvedOidcOptions, 'clientId' | 'idTokenSigningAlgs' | 'acceptedClockSkewMs' | 'maxIdTokenAgeMs' | 'allowedTenants'>,
   idp: Pick<DiscoveredIdp, 'issuer' | 'issuerTemplate'>,
   expect: IdTokenExpectations,
 ): void {
@@ -43,13 +43,15 @@ export function checkIdToken(
   const now = expect.nowMs / 1000;
   const skew = o.acceptedClockSkewMs / 1000;
   if (typeof claims.iat !== 'number' || claims.iat > now + skew) throw oidcRefusal('ID token iat is in the future');
+  if (claims.iat < now - skew - o.maxIdTokenAgeMs / 1000) throw oidcRefusal('ID token iat is older than maxIdTokenAgeMs');
   if (typeof claims.exp !== 'number' || claims.exp <= now - skew) throw oidcRefusal('ID token expired');
   if (claims.nonce !== expect.nonce) throw oidcRefusal('ID token nonce does not match the login');
 
   const aud = claims.aud;
   const audiences = Array.isArray(aud) ? aud : [aud];
   if (!audiences.includes(o.clientId)) throw oidcRefusal('ID token aud is not this client');
-  if (audiences.length > 1 && claims.azp !== o.clientId) throw oidcRefusal('ID token azp is not this client');
+  // azp, when present, names the party the token was issued to: it must be this client even with one audience.
+  if ((audiences.length > 1 || claims.azp !== undefined) && claims.azp !== o.clientId) throw oidcRefusal('ID token azp is not this client');
 
   const tid = typeof claims.tid === 'string' ? claims.tid : undefined;
   if (idp.issuerTemplate) {

@@ -80,6 +80,12 @@ export interface OidcProviderOptions {
   resolveGroups?: (identity: Identity, context: ResolveGroupsContext) => Promise<string[] | undefined> | string[] | undefined;
   /** Clock skew tolerated on `exp` and `iat`. @default 30000 */
   acceptedClockSkewMs?: number;
+  /**
+   * How old an ID token may be (from its `iat`) when the callback receives it. An IdP issues the ID
+   * token at the code exchange, seconds before; an older one is a token kept and played again.
+   * @default 300000
+   */
+  maxIdTokenAgeMs?: number;
   /** How long a login may take between the redirect to the IdP and the callback. @default 600000 */
   loginTimeoutMs?: number;
   /**
@@ -135,6 +141,7 @@ const schema = z
     userinfo: z.boolean().default(false),
     resolveGroups: fn.optional(),
     acceptedClockSkewMs: z.number().int().min(0).max(300_000).default(30_000),
+    maxIdTokenAgeMs: z.number().int().min(10_000).max(86_400_000).default(300_000),
     loginTimeoutMs: z.number().int().min(10_000).max(3_600_000).default(600_000),
     allowInsecureRequests: z.boolean().default(false),
     fetch: fn.optional(),

@@ -67,6 +67,7 @@ export function oidcProvider(options: OidcProviderOptions): OidcSsoProvider {
     preset: o.preset,
     ...(o.claimMap ? { claimMap: o.claimMap } : {}),
     ...(o.provisioning ? { provisioning: o.provisioning as ProvisioningOptions } : {}),
+    ...(o.multiTenant || (o.allowedTenants?.size ?? 0) > 1 ? { multiTenant: true } : {}),
     ready: async () => void (await ready()),
     mount: (context) => mountOidc(o, ready, context),
   };

@@ -7,6 +7,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { DOMParser } from '@xmldom/xmldom';
 import { JitSsoError } from '../../errors.js';
+import { checkAssertionStructure, checkResponseStructure, children } from './structure-checks.js';
 
 const SAML_ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const SAML_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
@@ -86,10 +87,18 @@ function parseAllowed(xml: string): PrecheckedMessage {
   const root = parse(xml);
   for (const [name, allowed] of [['SignatureMethod', SIGNATURE_ALGORITHMS], ['DigestMethod', DIGEST_ALGORITHMS]] as const) {
     for (const el of descendants(root, XMLDSIG, name)) {
+      // A digest counts where it digests signed content: under a signature's Reference. The one in
+      // an EncryptedKey's EncryptionMethod is RSA-OAEP's parameter (SHA-1 in the standard rsa-oaep-mgf1p).
+      if (name === 'DigestMethod' && !isSignatureReference(el.parentNode)) continue;
       if (!allowed.has(el.getAttribute('Algorithm') ?? '')) throw samlRefusal('SHA-1 signature or digest, or an algorithm not allowed');
     }
   }
   return { xml, root };
+}
+
+/** A `ds:Reference`, whose `DigestMethod` xml-crypto uses (it reads any `Reference` child of `SignedInfo` by local name). */
+function isSignatureReference(node: Node | null): boolean {
+  return node?.nodeType === 1 && (node as Element).localName === 'Reference';
 }
 
 /** Checks a verified LogoutResponse (the prechecked message node-saml has just verified): its Issuer and status; returns its InResponseTo. */
@@ -150,6 +159,7 @@ export function checkVerifiedAssertion(
   nowMs: number,
 ): CheckedAssertion {
   const response = precheckXml(responseXml).root;
+  checkResponseStructure(response);
   if (response.getAttribute('Destination') !== config.callbackUrl) throw samlRefusal('Destination is not the ACS URL');
   // node-saml ignores the top-level status when a signed assertion is present.
   const status = firstIn(response, SAML_PROTOCOL, 'Status');
@@ -159,6 +169,7 @@ export function checkVerifiedAssertion(
   if (responseIssuer && text(responseIssuer) !== config.idpIssuer) throw samlRefusal('Response Issuer is not the IdP');
 
   const assertion = (config.responseSigned && onlyAssertionOf(response)) || parse(typeof assertionXml === 'string' ? assertionXml : assertionXml());
+  checkAssertionStructure(assertion);
   const issuer = first(assertion, 'Issuer');
   if (!issuer || text(issuer) !== config.idpIssuer) throw samlRefusal('Assertion Issuer is not the IdP');
   const id = assertion.getAttribute('ID');
@@ -193,14 +204,28 @@ function assertionProfile(
   profile.nameID = base.nameID;
   if (base.nameIDFormat) profile.nameIDFormat = base.nameIDFormat;
   if (base.sessionIndex) profile.sessionIndex = base.sessionIndex;
-  for (const attribute of all(assertion, 'Attribute')) {
-    const name = attribute.getAttribute('Name') ?? '';
-    if (FORBIDDEN_NAMES.has(name)) throw samlRefusal(`forbidden attribute name "${name}"`);
-    if (!name || Object.hasOwn(profile, name)) continue;
-    const values = all(attribute, 'AttributeValue').map(text);
-    if (values.length) profile[name] = values.length === 1 ? (values[0] as string) : values;
+  // Only the assertion's own statements: never an Attribute nested deeper (an assertion in Advice).
+  for (const statement of children(assertion, SAML_ASSERTION, 'AttributeStatement')) {
+    for (const attribute of children(statement, SAML_ASSERTION, 'Attribute')) {
+      const name = attribute.getAttribute('Name') ?? '';
+      if (FORBIDDEN_NAMES.has(name)) throw samlRefusal(`forbidden attribute name "${name}"`);
+      if (!name || Object.hasOwn(profile, name)) continue;
+      const values = children(attribute, SAML_ASSERTION, 'AttributeValue').map(attributeText);
+      if (values.length) profile[name] = values.length === 1 ? (values[0] as string) : values;
+    }
   }
   return profile;
+}
+
+/**
+ * An AttributeValue's text. A value holding elements (or processing instructions) is refused rather
+ * than flattened: `<x>Adm<b>in</b></x>` must not read as "Admin".
+ */
+function attributeText(value: Element): string {
+  for (let node = value.firstChild; node; node = node.nextSibling) {
+    if (node.nodeType !== 3 && node.nodeType !== 4) throw samlRefusal('AttributeValue holds markup, not text');
+  }
+  return text(value);
 }
 
 /**

@@ -34,6 +34,15 @@ export interface SamlProviderOptions {
   decryptionKey?: string;
   /** PEM certificate for `decryptionKey`, published in the SP metadata. */
   decryptionCert?: string;
+  /**
+   * WARNING: also decrypts assertions encrypted with AES-CBC or 3DES (AD FS encrypts with
+   * AES-256-CBC), which carry no integrity of their own; AES-GCM is always accepted. Needs
+   * `wantAuthnResponseSigned` (the default): the Response signature, verified before anything is
+   * decrypted, is then what keeps an altered ciphertext (a padding-oracle probe) from being decrypted.
+   * Key transport is RSA-OAEP (`rsa-oaep-mgf1p`) in every case.
+   * @default false
+   */
+  allowLegacyEncryption?: boolean;
   /** The IdP's single logout URL; enables SAML logout. */
   logoutUrl?: string;
   /** The absolute URL of this app's logout endpoint (`/{id}/logout/callback`). @default derived from callbackUrl */
@@ -98,6 +107,7 @@ const schema = z
     publicCert: pem.optional(),
     decryptionKey: pem.optional(),
     decryptionCert: pem.optional(),
+    allowLegacyEncryption: z.boolean().default(false),
     logoutUrl: absoluteUrl.optional(),
     logoutCallbackUrl: absoluteUrl.optional(),
     allowUnsolicited: z.boolean().default(false),
@@ -117,6 +127,9 @@ const schema = z
   .superRefine((o, ctx) => {
     if (!new URL(o.callbackUrl).pathname.endsWith(`/${o.id}/callback`)) {
       ctx.addIssue({ code: 'custom', path: ['callbackUrl'], message: `must end with /${o.id}/callback, the route jitSso serves` });
+    }
+    if (o.allowLegacyEncryption && !o.wantAuthnResponseSigned) {
+      ctx.addIssue({ code: 'custom', path: ['allowLegacyEncryption'], message: 'needs wantAuthnResponseSigned: an unsigned Response lets an altered CBC ciphertext be decrypted (padding oracle)' });
     }
   });
 

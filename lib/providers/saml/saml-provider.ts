@@ -12,6 +12,7 @@ import { loginContextOf } from '../../provisioning/audit.js';
 import type { JitProvisioner } from '../../provisioning/jit-provision.js';
 import type { ProvisioningOptions } from '../../provisioning/policy.js';
 import type { ProviderMountContext, ProviderRuntime, SsoProvider, SsoSessionInfo } from '../types.js';
+import { checkEncryptionAlgorithms } from './encryption-checks.js';
 import { checkVerifiedAssertion, samlRefusal, screenPostMessage, type AssertionCheckConfig } from './message-checks.js';
 import { samlLogin, type SamlLogin } from './saml-login.js';
 import { samlLogout } from './saml-logout.js';
@@ -71,7 +72,7 @@ function mountSaml(o: ResolvedSamlOptions, { provisioner }: ProviderMountContext
     callbackMethods: ['post'],
     maxMessageBytes: o.maxMessageBytes,
     precheckCallback(req) {
-      screenPostMessage((req.body as Record<string, unknown> | undefined)?.SAMLResponse);
+      checkEncryptionAlgorithms(screenPostMessage((req.body as Record<string, unknown> | undefined)?.SAMLResponse), { allowLegacy: o.allowLegacyEncryption });
     },
     // Logins start here, not through passport-saml, so that RelayState is a handle bound to the browser.
     loginOptions: () => ({}),
