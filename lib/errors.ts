@@ -57,6 +57,8 @@ export const ERROR_CODES = [
   'ERR_JIT_SSO_MISSING_USERNAME',
   /** A page on another site sent the request (`Origin` / `Sec-Fetch-Site`); refused with 403. */
   'ERR_JIT_SSO_CROSS_SITE_REQUEST',
+  /** Something other than the store failed unexpectedly (a hook such as `beforeLogin`, or jit-sso itself); logged with its stack (HTTP 500). */
+  'ERR_JIT_SSO_INTERNAL',
 ] as const;
 
 /** A stable jit-sso error code. */
@@ -89,6 +91,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   ERR_JIT_SSO_UNKNOWN_PROVIDER: 'This sign-in option does not exist.',
   ERR_JIT_SSO_MISSING_USERNAME: 'Sign-in failed. Please try again or contact your administrator.',
   ERR_JIT_SSO_CROSS_SITE_REQUEST: 'This request came from another site and was refused.',
+  ERR_JIT_SSO_INTERNAL: 'Something went wrong. Please try again later.',
 };
 
 /** The HTTP status the router answers for each code. */
@@ -116,6 +119,7 @@ const STATUS: Record<ErrorCode, number> = {
   ERR_JIT_SSO_UNKNOWN_PROVIDER: 404,
   ERR_JIT_SSO_MISSING_USERNAME: 401,
   ERR_JIT_SSO_CROSS_SITE_REQUEST: 403,
+  ERR_JIT_SSO_INTERNAL: 500,
 };
 
 /** Options of a {@link JitSsoError}. */

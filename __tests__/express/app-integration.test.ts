@@ -72,4 +72,29 @@ describe('jitSso beside an app-owned passport login', () => {
     const mine = await agent.get('/whoami').expect(200);
     expect(mine.body).toEqual({ user: { name: 'local-admin', local: true }, passport: { user: 'local-admin' } });
   });
+
+  it("keeps an SSO login in its own session record, never in the app's passport record, and signs it out", async () => {
+    const { Passport } = passport as unknown as { Passport: new () => typeof passport };
+    const local = new Passport();
+    const serialized: unknown[] = [];
+    local.serializeUser((user, done) => void serialized.push(user) || done(null, (user as { name: string }).name));
+    local.deserializeUser((name: string, done) => done(null, { name, local: true }));
+    const idp = await testIdp();
+    const app = express();
+    app.use(session({ secret: 's', resave: false, saveUninitialized: false }));
+    app.use(local.initialize());
+    app.use(local.session());
+    app.use(entraJitSso(idp.certificate));
+    app.get('/whoami', (req, res) => res.json({ user: (req.user as { username?: string } | undefined)?.username ?? null, session: req.session }));
+    const { res: callback, agent } = await login({ app, idp }, 'oid-alice');
+    expect(callback.status).toBe(303);
+    const signedIn = (await agent.get('/whoami').expect(200)).body;
+    expect(signedIn.user).toBe('alice.johnson');
+    expect(signedIn.session.jitSso).toEqual(expect.objectContaining({ provider: 'entra', userId: expect.any(String), nameID: 'alice.johnson@contoso.com' }));
+    expect(signedIn.session).not.toHaveProperty('passport');
+    expect(serialized).toEqual([]);
+    await agent.post('/auth/logout').expect(303);
+    const signedOut = (await agent.get('/whoami').expect(200)).body;
+    expect(signedOut.user).toBeNull();
+  });
 });

@@ -42,6 +42,8 @@ export interface SamlAppOptions {
   idp?: TestSamlIdp;
   store?: MemoryUserStore;
   session?: boolean;
+  /** The express-session store. @default express-session's MemoryStore */
+  sessionStore?: session.Store;
 }
 
 export async function samlApp(options: SamlAppOptions = {}) {
@@ -50,7 +52,7 @@ export async function samlApp(options: SamlAppOptions = {}) {
   const events: AuditEvent[] = [];
   const express = (options.express === 4 ? express4 : express5) as typeof express5;
   const app = express();
-  if (options.session !== false) app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false, name: 'sid' }));
+  if (options.session !== false) app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false, name: 'sid', ...(options.sessionStore ? { store: options.sessionStore } : {}) }));
   const middleware = jitSso({
     store,
     providers: [

@@ -127,6 +127,17 @@ describe('jitProvision', () => {
     expect(await store.listUsers()).toEqual([]);
   });
 
+  it('fails the verify callback with ERR_JIT_SSO_INTERNAL, not a store outage, when a beforeLogin hook throws', async () => {
+    const store = new MemoryUserStore({ roles: ROLES });
+    const events: AuditEvent[] = [];
+    const beforeLogin = () => Promise.reject(new RangeError('quota service answered garbage'));
+    const jit = jitProvision({ store, provider: 'okta', provisioning: { createUsers: true }, logger: silentLogger, beforeLogin, onAudit: (e) => void events.push(e) });
+    const err = await new Promise((resolve) => jit({ sub: 'okta-1', email: 'ann@contoso.com', preferred_username: 'ann@contoso.com' }, resolve));
+    expect(err).toMatchObject({ code: 'ERR_JIT_SSO_INTERNAL', status: 500, cause: expect.objectContaining({ message: 'quota service answered garbage' }) });
+    expect(events).toEqual([expect.objectContaining({ subType: 'denied', code: 'ERR_JIT_SSO_INTERNAL' })]);
+    expect(await store.listUsers()).toEqual([]);
+  });
+
   it('50 concurrent first logins of one person give one user and 50 successful logins', async () => {
     const { store, jit } = setup({ createUsers: true, sync: 'every-login' });
     const results = await Promise.all(Array.from({ length: 50 }, () => jit.provision(identity())));

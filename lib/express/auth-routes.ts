@@ -10,6 +10,7 @@ import type { Logger } from '../internal/logger.js';
 import { describeError, loginContextOf, loginEvent, type AuditRecorder } from '../provisioning/audit.js';
 import type { ProviderRuntime, SsoSessionInfo } from '../providers/types.js';
 import type { StoredUser } from '../store/user-store.js';
+import { signIn, signOut } from './login-session.js';
 import { pageFor, sendError, wantsJson, type JitSsoHooks } from './respond.js';
 import { crossSiteReason } from './same-origin.js';
 import { safeReturnTo } from './safe-redirect.js';
@@ -118,9 +119,8 @@ export function authRoutes(o: AuthRoutesOptions): Router {
         const code = info?.code ?? 'ERR_JIT_SSO_AUTHENTICATION_FAILED';
         return void refuse(req, res, provider.id, code, info?.reason ?? code, info?.audited === true);
       }
-      req.login(user, (loginError?: unknown) => {
+      signIn(req, user, info?.session ?? { provider: provider.id }, (loginError?: unknown) => {
         if (loginError) return next(loginError);
-        if (info?.session) sessionOf(req)!.jitSso = info.session;
         o.rememberUser(user);
         res.redirect(303, safeReturnTo(provider.runtime.callbackReturnTo(req), o.landingPath));
       });
@@ -161,7 +161,7 @@ export function authRoutes(o: AuthRoutesOptions): Router {
       })
       .then((idpUrl) => {
         if (user) o.forgetUser(user.id);
-        req.logout((err) => {
+        signOut(req, (err) => {
           if (err) return next(err);
           const to = idpUrl ?? returnTo;
           if (wantsJson(req)) return res.json({ loggedOut: true, redirectTo: to });
@@ -180,7 +180,7 @@ export function authRoutes(o: AuthRoutesOptions): Router {
         const to = result.redirectTo ?? safeReturnTo(result.returnTo, o.landingPath);
         if (!result.endSession || !req.user) return res.redirect(303, to);
         o.forgetUser((req.user as StoredUser).id);
-        req.logout((err) => (err ? next(err) : res.redirect(303, to)));
+        signOut(req, (err) => (err ? next(err) : res.redirect(303, to)));
       },
       async (err: unknown) => {
         const reason = reasonOf(err);

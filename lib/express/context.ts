@@ -3,7 +3,7 @@
  * refusals are rendered.
  * @module
  */
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { StoredUser } from '../store/user-store.js';
 import type { JitSsoHooks } from './respond.js';
 
@@ -16,23 +16,20 @@ export interface RequestContext {
   hooks: JitSsoHooks;
 }
 
-const CONTEXTS = Symbol.for('jit-sso.request-contexts.v1');
-
 /**
- * Request → context, beside the request rather than on it: a property added to every `req` (a
- * symbol key in particular) turns V8's fast object into a slow one for the rest of the request.
- * Kept on `globalThis` under a registered symbol so that the ESM and the CommonJS build of
- * jit-sso, both loaded in one process, share it: a guard of one must see the requests that the
- * middleware of the other went through.
+ * The context rides on `res.locals`, Express's per-request slot, rather than in module state: the
+ * ESM and the CommonJS build of jit-sso, both loaded in one process (a dual package), each have
+ * their own modules, and a guard of one must see the requests the middleware of the other went
+ * through. Nothing global is shared.
  */
-const contexts: WeakMap<Request, RequestContext> = ((globalThis as unknown as Record<symbol, WeakMap<Request, RequestContext> | undefined>)[CONTEXTS] ??= new WeakMap());
+type Locals = { jitSso?: RequestContext };
 
-export function setRequestContext(req: Request, context: RequestContext): void {
-  contexts.set(req, context);
+export function setRequestContext(res: Response, context: RequestContext): void {
+  (res.locals as Locals).jitSso = context;
 }
 
-export function getRequestContext(req: Request): RequestContext | undefined {
-  return contexts.get(req);
+export function getRequestContext(res: Response): RequestContext | undefined {
+  return (res.locals as Locals | undefined)?.jitSso;
 }
 
 /**

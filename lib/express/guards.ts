@@ -22,7 +22,7 @@ export interface RequireAuthOptions {
 export function requireAuth(options: RequireAuthOptions = {}): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if (currentUser(req)) return next();
-    const context = getRequestContext(req);
+    const context = getRequestContext(res);
     if (!context) return next(notMounted());
     if (wantsJson(req) || req.method !== 'GET') return sendError(req, res, pageFor('ERR_JIT_SSO_NOT_AUTHENTICATED'), context.hooks);
     const provider = encodeURIComponent(options.provider ?? context.defaultProvider);
@@ -41,7 +41,7 @@ export function requireRole(...roles: string[]): RequestHandler {
     throw new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', { message: 'requireRole() needs at least one role name' });
   }
   return (req: Request, res: Response, next: NextFunction) => {
-    const context = getRequestContext(req);
+    const context = getRequestContext(res);
     if (!context) return next(notMounted());
     const user = currentUser(req);
     if (!user) return sendError(req, res, pageFor('ERR_JIT_SSO_NOT_AUTHENTICATED'), context.hooks);

@@ -3,23 +3,22 @@
  * every provider, restores the signed-in user on each request, and maps every outcome to HTTP.
  * @module
  */
-import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import passport from 'passport';
-import { JitSsoError } from '../errors.js';
+import { JitSsoError, isJitSsoError } from '../errors.js';
 import { consoleLogger } from '../internal/logger.js';
 import { TtlLru } from '../internal/ttl-lru.js';
-import { auditRecorder } from '../provisioning/audit.js';
+import { auditRecorder, describeError } from '../provisioning/audit.js';
 import { jitProvision, type JitProvisioner } from '../provisioning/jit-provision.js';
 import { resolvePolicy } from '../provisioning/policy.js';
 import type { StoredUser } from '../store/user-store.js';
 import { authRoutes, type MountedProvider } from './auth-routes.js';
 import { setRequestContext, type RequestContext } from './context.js';
 import { resolveJitSsoOptions, type JitSsoOptions } from './jit-sso-options.js';
+import { loginSessionOf } from './login-session.js';
 import { pageForError, sendError } from './respond.js';
 
 export type { JitSsoOptions } from './jit-sso-options.js';
-
-type WithSessionManager = Request & { _sessionManager?: unknown };
 
 /**
  * A cheap test that `url` may lie under `base` (a validated path: letters, digits and `/_.~-`);
@@ -42,7 +41,8 @@ export interface JitSsoMiddleware extends Router {
 
 /**
  * Single sign-on with just-in-time provisioning for an Express 4.21+ or 5 app. Mount it after
- * `express-session`; it uses its own Passport instance and leaves the app's global one alone.
+ * `express-session`; it uses its own Passport instance for its strategies and keeps the signed-in
+ * user in its own session record (`req.session.jitSso`), so an app's own passport is left alone.
  *
  * @example
  * app.use(session({ secret, resave: false, saveUninitialized: false }));
@@ -53,10 +53,8 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
   const o = resolveJitSsoOptions(options);
   const logger = o.logger ?? consoleLogger;
   const record = auditRecorder(o.store, o.onAudit, logger);
+  // Only for running the providers' strategies (`authenticate` with a callback, no Passport session).
   const authenticator = new passport.Passport();
-  // Its own session key, so an app that also uses passport (a password login, say) keeps its own.
-  (authenticator as unknown as { _key: string })._key = 'jitSsoPassport';
-  (authenticator as unknown as { init(): void }).init();
   const userCache = new TtlLru<StoredUser>(o.userCache === false ? 0 : (o.userCache?.max ?? 10_000), o.userCache === false ? 0 : (o.userCache?.ttlMs ?? 5_000));
 
   const provisioners = new Map<string, JitProvisioner>();
@@ -78,31 +76,11 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
     mounted.set(provider.id, { id: provider.id, runtime });
   });
 
-  authenticator.serializeUser((user, done) => done(null, (user as StoredUser).id));
-  authenticator.deserializeUser((id: unknown, done: (err: unknown, user?: Express.User | false) => void) => {
-    if (typeof id !== 'string') return done(null, false);
-    const cached = userCache.get(id);
-    if (cached) return done(null, cached as unknown as Express.User);
-    o.store.findUserById(id).then(
-      (user) => {
-        if (!user || user.status !== 'active') return done(null, false);
-        userCache.set(id, user);
-        done(null, user as unknown as Express.User);
-      },
-      (err: unknown) => done(new JitSsoError('ERR_JIT_SSO_STORE_UNAVAILABLE', { cause: err, details: { reason: 'reading the signed-in user' } })),
-    );
-  });
-
   const router = express.Router() as JitSsoMiddleware;
   const hooks = o.hooks ?? {};
   const defaultProvider = o.providers[0]!.id;
   const base = o.basePath === '/' ? '' : o.basePath;
 
-  // passport's initialize() makes req.login() use the last Passport instance initialised: jit-sso's
-  // is used on its own routes only, and the app's (if any) is put back for the app's routes.
-  const ours = (authenticator as unknown as { _sm: unknown })._sm;
-  const initialize = authenticator.initialize() as RequestHandler;
-  const restoreUser = authenticator.session() as RequestHandler;
   const routes = express.Router();
   routes.use(
     base || '/',
@@ -115,8 +93,38 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
 
   const fail = (err: unknown, req: Request, res: Response) => {
     const page = pageForError(err);
-    if (page.status >= 500) logger.error({ code: page.code, err: err instanceof Error ? err.message : String(err) }, 'jit-sso request failed');
+    if (page.status >= 500) {
+      const unexpected = isJitSsoError(err) ? undefined : { stack: err instanceof Error ? err.stack : undefined };
+      logger.error({ code: page.code, err: isJitSsoError(err) ? err.message : describeError(err), ...unexpected }, 'jit-sso request failed');
+    }
     sendError(req, res, page, hooks);
+  };
+
+  /** Sets `req.user` from jit-sso's session record, through the user cache; a user gone or no longer active is signed out. */
+  const restoreUser = (req: Request, then: (err?: unknown) => void): void => {
+    const session = loginSessionOf(req)!;
+    const id = session.jitSso?.userId;
+    if (typeof id !== 'string') return then();
+    const cached = userCache.get(id);
+    if (cached) {
+      req.user = cached as unknown as Express.User;
+      return then();
+    }
+    const unavailable = (err: unknown) => then(new JitSsoError('ERR_JIT_SSO_STORE_UNAVAILABLE', { cause: err, details: { reason: 'reading the signed-in user' } }));
+    let found: Promise<StoredUser | null>;
+    try {
+      found = Promise.resolve(o.store.findUserById(id));
+    } catch (err) {
+      return unavailable(err);
+    }
+    found.then((user) => {
+      if (!user || user.status !== 'active') delete session.jitSso;
+      else {
+        userCache.set(id, user);
+        req.user = user as unknown as Express.User;
+      }
+      then();
+    }, unavailable);
   };
 
   // Everything jitSso does on an app's request, in one function: each Router layer, and each
@@ -126,42 +134,30 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
       contextBaseUrl = req.baseUrl;
       context = { authPath: `${req.baseUrl}${base}`, defaultProvider, hooks };
     }
-    setRequestContext(req, context);
-    if (!(req as { session?: unknown }).session) {
+    setRequestContext(res, context);
+    if (!loginSessionOf(req)) {
       const message = 'jit-sso needs express-session: add app.use(session({ ... })) before app.use(jitSso(...)).';
       return fail(new JitSsoError('ERR_JIT_SSO_SESSION_REQUIRED', { message }), req, res);
     }
-    const r = req as WithSessionManager;
-    const previous = r._sessionManager === ours ? undefined : r._sessionManager;
     let left = false;
     const leave = (err?: unknown) => {
       left = true;
-      if (previous !== undefined) r._sessionManager = previous;
       if (err) fail(err, req, res);
       else next();
     };
     try {
-      initialize(req, res, () =>
-        restoreUser(req, res, (err?: unknown) => {
-          if (err || !mayBeOurs(req.url)) return leave(err);
-          r._sessionManager = ours;
-          routes(req, res, leave);
-        }),
-      );
+      restoreUser(req, (err?: unknown) => {
+        if (err || !mayBeOurs(req.url)) return leave(err);
+        routes(req, res, leave);
+      });
     } catch (err) {
-      // A throw from passport or the store is jitSso's to answer; one from after `leave` (the
-      // app's handlers, the error page) goes on to the app, as a throw from a layer would.
+      // A throw from jit-sso's routes is jitSso's to answer; one from after `leave` (the app's
+      // handlers, the error page) goes on to the app, as a throw from a layer would.
       if (left) throw err;
       leave(err);
     }
   };
   router.use(jitSsoRequest);
-  // Express calls a Router as `router.handle(req, res, next)`. While jitSsoRequest is the only
-  // layer, call it directly: walking a Router costs per request, and leaving one that has run out
-  // of layers takes a setImmediate (Express 4 and 5 alike).
-  const handled = router as unknown as { handle: RequestHandler };
-  const walk = handled.handle.bind(router);
-  handled.handle = (req, res, next) => (router.stack.length === 1 ? jitSsoRequest(req, res, next) : walk(req, res, next));
 
   Object.defineProperty(router, 'provisioners', { value: provisioners });
   Object.defineProperty(router, 'invalidateUser', { value: (id: string) => userCache.delete(id) });

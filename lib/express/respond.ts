@@ -15,7 +15,7 @@ export interface ErrorPage {
 
 /** Page hooks; each may answer the request itself. */
 export interface JitSsoHooks {
-  /** Renders a refusal or failure (401, 403, 404, 413, 503). */
+  /** Renders a refusal or failure (401, 403, 404, 413, 500, 503). */
   renderError?(req: Request, res: Response, page: ErrorPage): void;
 }
 
@@ -29,10 +29,13 @@ export function pageFor(code: ErrorCode, message = messageFor(code)): ErrorPage 
   return { status: statusFor(code), code, message };
 }
 
-/** The page for any error: a JitSsoError keeps its code; anything else is a generic 500. */
+/**
+ * The page for any error: a JitSsoError keeps its code; anything else is unexpected, never a
+ * configuration error: `ERR_JIT_SSO_INTERNAL` (500).
+ */
 export function pageForError(err: unknown): ErrorPage {
   if (isJitSsoError(err)) return { status: err.status, code: err.code, message: err.message };
-  return { status: 500, code: 'ERR_JIT_SSO_INVALID_OPTIONS', message: 'Something went wrong.' };
+  return pageFor('ERR_JIT_SSO_INTERNAL');
 }
 
 /** Sends an error page or JSON body. */
@@ -45,6 +48,6 @@ export function sendError(req: Request, res: Response, page: ErrorPage, hooks?: 
     res.json({ error: { code: page.code, message: page.message } });
     return;
   }
-  const title = page.status === 503 ? 'Sign-in unavailable' : page.status === 401 ? 'Sign-in failed' : 'Access denied';
+  const title = page.status >= 500 ? 'Sign-in unavailable' : page.status === 401 ? 'Sign-in failed' : 'Access denied';
   res.type('html').send(htmlPage(title, `<p>${escapeHtml(page.message)}</p><p><a href="/">Back to the start page</a></p>`));
 }

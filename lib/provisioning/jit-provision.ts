@@ -35,7 +35,8 @@ export interface JitProvisionOptions {
   logger?: Logger;
   /**
    * Last say before any user is read or written: return `false` or a reason string to refuse the
-   * login (`ERR_JIT_SSO_LOGIN_REFUSED`).
+   * login (`ERR_JIT_SSO_LOGIN_REFUSED`). An error it throws fails the login as
+   * `ERR_JIT_SSO_INTERNAL` (500), logged with its stack and audited; no user is read or written.
    */
   beforeLogin?: (identity: Identity, context: LoginContext) => boolean | string | void | Promise<boolean | string | void>;
   /** @internal Where events go; `jitSso` shares one recorder between its providers and the router. */
@@ -62,7 +63,10 @@ export type VerifyDone = (err: unknown, user?: StoredUser | false, info?: { code
 export interface JitProvisioner {
   /** `(profile, done)`, `(req, profile, done)`, or any arity whose last two arguments are profile and done. */
   (...args: unknown[]): void;
-  /** Provisions an already normalised identity. Rejects only for infrastructure faults (store down). */
+  /**
+   * Provisions an already normalised identity. Rejects only for faults: `ERR_JIT_SSO_STORE_UNAVAILABLE`
+   * when a store method failed, `ERR_JIT_SSO_INTERNAL` for anything else (a hook that threw).
+   */
   provision(identity: Identity, context?: LoginContext): Promise<ProvisionResult>;
   /** Normalises raw claims (SAML profile or OIDC claims) with the preset, then provisions. */
   provisionClaims(raw: unknown, context?: LoginContext): Promise<ProvisionResult>;
@@ -121,17 +125,18 @@ export function jitProvision(options: JitProvisionOptions): JitProvisioner {
         return refuse(identity, refusal('ERR_JIT_SSO_LOGIN_REFUSED', reason), 'denied', context, now);
       }
     }
-    let user = await store.findUserByIdentity({ provider, subject: identity.key });
+    let user = await fromStore(() => store.findUserByIdentity({ provider, subject: identity.key }));
     let linkedBy: PlanContext['linkedBy'];
     let notLinked: string | undefined;
-    if (!user) ({ user, linkedBy, notLinked } = await findLinkCandidate(store, identity, policy));
-    const existing = await store.existingRoles(candidateRoleNames(identity, policy), { caseInsensitive: policy.roleMatch === 'case-insensitive' });
+    if (!user) ({ user, linkedBy, notLinked } = await fromStore(() => findLinkCandidate(store, identity, policy)));
+    const names = candidateRoleNames(identity, policy);
+    const existing = await fromStore(() => store.existingRoles(names, { caseInsensitive: policy.roleMatch === 'case-insensitive' }));
     const plan = planProvisioning(identity, user, policy, existing, { linkedBy, now });
     if (plan.action === 'deny') {
       return refuse(identity, refusal(plan.code, notLinked ? `${plan.reason}; ${notLinked}` : plan.reason), plan.subType, context, now, plan.userId);
     }
     // apply() calls only the store it is given, so jit-sso's own stores need not track the async context.
-    const result = await runTransaction(store, (tx) => apply(tx, plan, identity, context, now, notLinked));
+    const result = await fromStore(() => runTransaction(store, (tx) => apply(tx, plan, identity, context, now, notLinked)));
     await record(result.event, { stored: true });
     return result;
   }
@@ -145,9 +150,18 @@ export function jitProvision(options: JitProvisionOptions): JitProvisioner {
         // A concurrent login of the same person won the race: read again and sign in as that user.
         const raced = isJitSsoError(err) && (err.code === 'ERR_JIT_SSO_IDENTITY_CONFLICT' || err.code === 'ERR_JIT_SSO_USER_NOT_FOUND');
         if (raced && n < RETRIES) continue;
-        throw isJitSsoError(err) && err.code !== 'ERR_JIT_SSO_IDENTITY_CONFLICT' ? err : storeError(err);
+        if (!isJitSsoError(err)) throw await unexpected(err, identity, context, now);
+        throw err.code === 'ERR_JIT_SSO_IDENTITY_CONFLICT' ? storeError(err) : err;
       }
     }
+  }
+
+  /** A fault outside the store (a hook, jit-sso itself): logged with its stack and audited, never a refusal. */
+  async function unexpected(err: unknown, identity: Identity | undefined, context: LoginContext, now: Date): Promise<JitSsoError> {
+    const error = new JitSsoError('ERR_JIT_SSO_INTERNAL', { cause: err, details: { reason: describeError(err) } });
+    logger.error({ code: error.code, provider, err: describeError(err), stack: err instanceof Error ? err.stack : undefined }, 'login failed: unexpected error');
+    await record(loginEvent({ subType: 'denied', provider, identity, code: error.code, reason: describeError(err) }, context, now));
+    return error;
   }
 
   async function provisionClaims(raw: unknown, context: LoginContext = {}): Promise<ProvisionResult> {
@@ -155,7 +169,7 @@ export function jitProvision(options: JitProvisionOptions): JitProvisioner {
     try {
       identity = toIdentity(raw, { preset: options.preset ?? guessPreset(raw), provider, claimMap, linkExisting: policy.linkExisting });
     } catch (err) {
-      if (!isJitSsoError(err)) throw err;
+      if (!isJitSsoError(err)) throw await unexpected(err, undefined, context, context.now ?? new Date());
       return refuse(undefined, err, 'denied', context, context.now ?? new Date());
     }
     return provision(identity, context);
@@ -207,6 +221,15 @@ export function jitProvision(options: JitProvisionOptions): JitProvisioner {
 
 function refusal(code: JitSsoError['code'], reason: string): JitSsoError {
   return new JitSsoError(code, { details: { reason } });
+}
+
+/** A store call: anything it throws or rejects with that is not a JitSsoError is the store failing. */
+async function fromStore<T>(call: () => T | Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw isJitSsoError(err) ? err : storeError(err);
+  }
 }
 
 function storeError(err: unknown): JitSsoError {
