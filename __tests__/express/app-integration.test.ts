@@ -77,7 +77,10 @@ describe('jitSso beside an app-owned passport login', () => {
     const { Passport } = passport as unknown as { Passport: new () => typeof passport };
     const local = new Passport();
     const serialized: unknown[] = [];
-    local.serializeUser((user, done) => void serialized.push(user) || done(null, (user as { name: string }).name));
+    local.serializeUser((user, done) => {
+      serialized.push(user);
+      done(null, (user as { name: string }).name);
+    });
     local.deserializeUser((name: string, done) => done(null, { name, local: true }));
     const idp = await testIdp();
     const app = express();

@@ -93,10 +93,8 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
 
   const fail = (err: unknown, req: Request, res: Response) => {
     const page = pageForError(err);
-    if (page.status >= 500) {
-      const unexpected = isJitSsoError(err) ? undefined : { stack: err instanceof Error ? err.stack : undefined };
-      logger.error({ code: page.code, err: isJitSsoError(err) ? err.message : describeError(err), ...unexpected }, 'jit-sso request failed');
-    }
+    // An unexpected error (not a JitSsoError) is logged with its stack.
+    if (page.status >= 500) logger.error({ code: page.code, err: describeError(err), ...(isJitSsoError(err) ? {} : { stack: (err as Error | undefined)?.stack }) }, 'jit-sso request failed');
     sendError(req, res, page, hooks);
   };
 
@@ -110,21 +108,18 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
       req.user = cached as unknown as Express.User;
       return then();
     }
-    const unavailable = (err: unknown) => then(new JitSsoError('ERR_JIT_SSO_STORE_UNAVAILABLE', { cause: err, details: { reason: 'reading the signed-in user' } }));
-    let found: Promise<StoredUser | null>;
-    try {
-      found = Promise.resolve(o.store.findUserById(id));
-    } catch (err) {
-      return unavailable(err);
-    }
-    found.then((user) => {
-      if (!user || user.status !== 'active') delete session.jitSso;
-      else {
-        userCache.set(id, user);
-        req.user = user as unknown as Express.User;
-      }
-      then();
-    }, unavailable);
+    // The executor turns a store method that throws instead of rejecting into a rejection: an outage too.
+    new Promise<StoredUser | null>((resolve) => resolve(o.store.findUserById(id))).then(
+      (user) => {
+        if (user?.status !== 'active') delete session.jitSso;
+        else {
+          userCache.set(id, user);
+          req.user = user as unknown as Express.User;
+        }
+        then();
+      },
+      (err: unknown) => then(new JitSsoError('ERR_JIT_SSO_STORE_UNAVAILABLE', { cause: err, details: { reason: 'reading the signed-in user' } })),
+    );
   };
 
   // Everything jitSso does on an app's request, in one function: each Router layer, and each
