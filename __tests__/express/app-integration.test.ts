@@ -53,51 +53,50 @@ describe('jitSso inside an existing app', () => {
   });
 });
 
+/** An app with a passport login of its own (`POST /local-login`) beside jitSso; `/whoami` shows `req.user` and the session. */
+async function appWithItsOwnPassport() {
+  const { Passport } = passport as unknown as { Passport: new () => typeof passport };
+  const local = new Passport();
+  const serialized: unknown[] = [];
+  local.serializeUser((user, done) => {
+    serialized.push(user);
+    done(null, (user as { name: string }).name);
+  });
+  local.deserializeUser((name: string, done) => done(null, { name, local: true }));
+  const idp = await testIdp();
+  const app = express();
+  app.use(session({ secret: 's', resave: false, saveUninitialized: false }));
+  app.use(local.initialize());
+  app.use(local.session());
+  app.use(entraJitSso(idp.certificate));
+  app.post('/local-login', (req, res, next) => req.login({ name: 'local-admin' } as never, (err) => (err ? next(err) : res.json({ ok: true }))));
+  app.get('/whoami', (req, res) => res.json({ user: req.user ?? null, session: req.session }));
+  return { app, idp, serialized };
+}
+
 describe('jitSso beside an app-owned passport login', () => {
   it("keeps the app's own req.login() on the app's passport, and both logins in one session", async () => {
-    const { Passport } = passport as unknown as { Passport: new () => typeof passport };
-    const local = new Passport();
-    local.serializeUser((user, done) => done(null, (user as { name: string }).name));
-    local.deserializeUser((name: string, done) => done(null, { name, local: true }));
-    const idp = await testIdp();
-    const app = express();
-    app.use(session({ secret: 's', resave: false, saveUninitialized: false }));
-    app.use(local.initialize());
-    app.use(local.session());
-    app.use(entraJitSso(idp.certificate));
-    app.post('/local-login', (req, res, next) => req.login({ name: 'local-admin' } as never, (err) => (err ? next(err) : res.json({ ok: true }))));
-    app.get('/whoami', (req, res) => res.json({ user: req.user ?? null, passport: (req.session as unknown as Record<string, unknown>).passport ?? null }));
+    const { app } = await appWithItsOwnPassport();
     const agent = request.agent(app);
     await agent.post('/local-login').expect(200);
-    const mine = await agent.get('/whoami').expect(200);
-    expect(mine.body).toEqual({ user: { name: 'local-admin', local: true }, passport: { user: 'local-admin' } });
+    const mine = (await agent.get('/whoami').expect(200)).body;
+    expect(mine.user).toEqual({ name: 'local-admin', local: true });
+    expect(mine.session.passport).toEqual({ user: 'local-admin' });
+    expect(mine.session).not.toHaveProperty('jitSso');
   });
 
   it("keeps an SSO login in its own session record, never in the app's passport record, and signs it out", async () => {
-    const { Passport } = passport as unknown as { Passport: new () => typeof passport };
-    const local = new Passport();
-    const serialized: unknown[] = [];
-    local.serializeUser((user, done) => {
-      serialized.push(user);
-      done(null, (user as { name: string }).name);
-    });
-    local.deserializeUser((name: string, done) => done(null, { name, local: true }));
-    const idp = await testIdp();
-    const app = express();
-    app.use(session({ secret: 's', resave: false, saveUninitialized: false }));
-    app.use(local.initialize());
-    app.use(local.session());
-    app.use(entraJitSso(idp.certificate));
-    app.get('/whoami', (req, res) => res.json({ user: (req.user as { username?: string } | undefined)?.username ?? null, session: req.session }));
+    const { app, idp, serialized } = await appWithItsOwnPassport();
     const { res: callback, agent } = await login({ app, idp }, 'oid-alice');
     expect(callback.status).toBe(303);
     const signedIn = (await agent.get('/whoami').expect(200)).body;
-    expect(signedIn.user).toBe('alice.johnson');
-    expect(signedIn.session.jitSso).toEqual(expect.objectContaining({ provider: 'entra', userId: expect.any(String), nameID: 'alice.johnson@contoso.com' }));
+    expect(signedIn.user).toEqual(expect.objectContaining({ username: 'alice.johnson' }));
+    expect(signedIn.session.jitSso).toEqual(expect.objectContaining({ provider: 'entra', userId: signedIn.user.id, nameID: 'alice.johnson@contoso.com' }));
     expect(signedIn.session).not.toHaveProperty('passport');
     expect(serialized).toEqual([]);
     await agent.post('/auth/logout').expect(303);
     const signedOut = (await agent.get('/whoami').expect(200)).body;
     expect(signedOut.user).toBeNull();
+    expect(signedOut.session).not.toHaveProperty('jitSso');
   });
 });
