@@ -10,7 +10,7 @@ import type { Logger } from '../internal/logger.js';
 import { describeError, loginContextOf, loginEvent, type AuditRecorder } from '../provisioning/audit.js';
 import type { ProviderRuntime, SsoSessionInfo } from '../providers/types.js';
 import type { StoredUser } from '../store/user-store.js';
-import { signIn, signOut } from './login-session.js';
+import { loginSessionOf, signIn, signOut } from './login-session.js';
 import { pageFor, sendError, wantsJson, type JitSsoHooks } from './respond.js';
 import { crossSiteReason } from './same-origin.js';
 import { safeReturnTo } from './safe-redirect.js';
@@ -37,13 +37,6 @@ interface VerifyInfo {
   reason?: string;
   audited?: boolean;
   session?: SsoSessionInfo;
-}
-
-type SessionWithSso = { jitSso?: SsoSessionInfo };
-
-/** express-session's session (typed loosely: the app, not jit-sso, depends on its types). */
-function sessionOf(req: Request): SessionWithSso | undefined {
-  return (req as unknown as { session?: SessionWithSso }).session;
 }
 
 export function authRoutes(o: AuthRoutesOptions): Router {
@@ -141,7 +134,7 @@ export function authRoutes(o: AuthRoutesOptions): Router {
   });
 
   router.post('/logout', smallBody, (req, res, next) => {
-    const session = sessionOf(req)?.jitSso;
+    const session = loginSessionOf(req)?.jitSso;
     const user = req.user as StoredUser | undefined;
     // Logout CSRF: a page on another site must not sign people out (nor send them to the IdP's logout).
     const crossSite = crossSiteReason(req);
@@ -174,7 +167,7 @@ export function authRoutes(o: AuthRoutesOptions): Router {
     const provider = providerOf(req, res);
     if (!provider) return;
     if (!provider.runtime.handleLogoutMessage) return sendError(req, res, pageFor('ERR_JIT_SSO_UNKNOWN_PROVIDER'), o.hooks);
-    const session = sessionOf(req)?.jitSso;
+    const session = loginSessionOf(req)?.jitSso;
     provider.runtime.handleLogoutMessage(req, session).then(
       (result) => {
         const to = result.redirectTo ?? safeReturnTo(result.returnTo, o.landingPath);
