@@ -55,15 +55,11 @@ function claims(u) {
   return raw;
 }
 
-/**
- * GET /me through the jitSso router with a session holding `userId`; resolves req.user. The session
- * carries the id under passport's default key and under the one jitSso uses for its own instance.
- */
+/** GET /me through the jitSso router with a session whose jit-sso login record holds `userId`; resolves req.user. */
 function authenticatedRequest(userId, router = middleware) {
-  const signedIn = { user: userId };
-  const session = { passport: signedIn, jitSsoPassport: signedIn };
+  const session = { jitSso: { provider: PROVIDER, userId } };
   const req = Object.assign(new EventEmitter(), { method: 'GET', url: '/me', originalUrl: '/me', headers: { accept: 'application/json' }, session });
-  const res = Object.assign(new EventEmitter(), { setHeader() {}, getHeader() {}, end() {} });
+  const res = Object.assign(new EventEmitter(), { locals: {}, setHeader() {}, getHeader() {}, end() {} });
   return new Promise((resolve, reject) => router(req, res, (err) => (err ? reject(err) : resolve(req.user))));
 }
 
