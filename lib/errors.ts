@@ -53,6 +53,8 @@ export const ERROR_CODES = [
   'ERR_JIT_SSO_PAYLOAD_TOO_LARGE',
   /** The provider id in the URL is not configured. */
   'ERR_JIT_SSO_UNKNOWN_PROVIDER',
+  /** A SAML message is not well-formed XML or exceeds the XML guard's caps (elements, depth, attributes, names); HTTP 400. */
+  'ERR_JIT_SSO_MALFORMED_MESSAGE',
 ] as const;
 
 /** A stable jit-sso error code. */
@@ -83,6 +85,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   ERR_JIT_SSO_FORBIDDEN: 'You do not have access to this page.',
   ERR_JIT_SSO_PAYLOAD_TOO_LARGE: 'Sign-in failed. Please try again or contact your administrator.',
   ERR_JIT_SSO_UNKNOWN_PROVIDER: 'This sign-in option does not exist.',
+  ERR_JIT_SSO_MALFORMED_MESSAGE: 'Sign-in failed. Please try again or contact your administrator.',
 };
 
 /** The HTTP status the router answers for each code. */
@@ -108,6 +111,7 @@ const STATUS: Record<ErrorCode, number> = {
   ERR_JIT_SSO_FORBIDDEN: 403,
   ERR_JIT_SSO_PAYLOAD_TOO_LARGE: 413,
   ERR_JIT_SSO_UNKNOWN_PROVIDER: 404,
+  ERR_JIT_SSO_MALFORMED_MESSAGE: 400,
 };
 
 /** Options of a {@link JitSsoError}. */

@@ -7,6 +7,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { DOMParser } from '@xmldom/xmldom';
 import { JitSsoError } from '../../errors.js';
+import { guardXml } from './xml-guard.js';
 
 const SAML_ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const SAML_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
@@ -43,9 +44,11 @@ export interface PrecheckedMessage {
 
 /**
  * Decodes a POST-binding message and refuses what no honest IdP sends, before any parser reads it:
- * a DOCTYPE or entity declaration (entity expansion) and XML comments (the comment-in-NameID
- * truncation attack). Text checks only: a login's message is parsed once, by the checks after
- * node-saml's validation ({@link checkVerifiedAssertion}), which also apply the algorithm allow-list.
+ * a DOCTYPE or entity declaration (entity expansion), XML comments (the comment-in-NameID
+ * truncation attack), and — through the streaming guard (xml-guard.ts) — anything not well-formed or
+ * over the guard's caps (400), which would otherwise cost xmldom quadratic time before any signature
+ * is checked. No DOM is built: a login's message is parsed once, by the checks after node-saml's
+ * validation ({@link checkVerifiedAssertion}), which also apply the algorithm allow-list.
  */
 export function screenPostMessage(base64: unknown): string {
   if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/=\r\n]+$/.test(base64)) throw samlRefusal('message is not base64');
@@ -69,13 +72,15 @@ export function precheckRedirectMessage(base64: unknown, maxBytes: number): Prec
   return precheckXml(xml);
 }
 
+/** The text checks (their reasons kept from before the guard, which refuses the same on tokens), then the guard. */
 function screenXml(xml: string): string {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw samlRefusal('DOCTYPE or entity declaration in message');
   if (xml.includes('<!--')) throw samlRefusal('XML comment in message');
+  guardXml(xml, samlRefusal);
   return xml;
 }
 
-/** The text checks, then the parse and the algorithm allow-list. */
+/** The text checks and the guard, then the parse and the algorithm allow-list. */
 function precheckXml(xml: string): PrecheckedMessage {
   return parseAllowed(screenXml(xml));
 }
