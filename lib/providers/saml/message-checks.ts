@@ -7,7 +7,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { DOMParser } from '@xmldom/xmldom';
 import { JitSsoError } from '../../errors.js';
-import { guardXml } from './xml-guard.js';
+import { guardXml, LOGOUT_GUARD_LIMITS, XML_GUARD_LIMITS, type GuardLimits } from './xml-guard.js';
 
 const SAML_ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const SAML_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
@@ -51,13 +51,17 @@ export interface PrecheckedMessage {
  * validation ({@link checkVerifiedAssertion}), which also apply the algorithm allow-list.
  */
 export function screenPostMessage(base64: unknown): string {
-  if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/=\r\n]+$/.test(base64)) throw samlRefusal('message is not base64');
-  return screenXml(Buffer.from(base64, 'base64').toString('utf8'));
+  return screenXml(decodePostMessage(base64), XML_GUARD_LIMITS);
 }
 
-/** {@link screenPostMessage}, then the parse and the algorithm allow-list (SHA-1 refused): a logout message's prechecks. */
+function decodePostMessage(base64: unknown): string {
+  if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/=\r\n]+$/.test(base64)) throw samlRefusal('message is not base64');
+  return Buffer.from(base64, 'base64').toString('utf8');
+}
+
+/** {@link screenPostMessage} with the logout caps, then the parse and the algorithm allow-list (SHA-1 refused): a logout message's prechecks. */
 export function precheckPostMessage(base64: unknown): PrecheckedMessage {
-  return parseAllowed(screenPostMessage(base64));
+  return parseAllowed(screenXml(decodePostMessage(base64), LOGOUT_GUARD_LIMITS));
 }
 
 /** Inflates a redirect-binding message with an output limit (a deflate bomb is refused), then prechecks it. */
@@ -69,20 +73,20 @@ export function precheckRedirectMessage(base64: unknown, maxBytes: number): Prec
   } catch {
     throw samlRefusal('redirect message does not inflate within the limit');
   }
-  return precheckXml(xml);
+  return parseAllowed(screenXml(xml, LOGOUT_GUARD_LIMITS));
 }
 
 /** The text checks (their reasons kept from before the guard, which refuses the same on tokens), then the guard. */
-function screenXml(xml: string): string {
+function screenXml(xml: string, limits: GuardLimits): string {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw samlRefusal('DOCTYPE or entity declaration in message');
   if (xml.includes('<!--')) throw samlRefusal('XML comment in message');
-  guardXml(xml, samlRefusal);
+  guardXml(xml, samlRefusal, limits);
   return xml;
 }
 
 /** The text checks and the guard, then the parse and the algorithm allow-list. */
 function precheckXml(xml: string): PrecheckedMessage {
-  return parseAllowed(screenXml(xml));
+  return parseAllowed(screenXml(xml, XML_GUARD_LIMITS));
 }
 
 /** Parses a screened message and applies the algorithm allow-list to it. */

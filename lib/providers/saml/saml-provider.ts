@@ -66,6 +66,8 @@ function mountSaml(o: ResolvedSamlOptions, { provisioner }: ProviderMountContext
     callbackMethods: ['post'],
     maxMessageBytes: o.maxMessageBytes,
     precheckCallback(req) {
+      // passport-saml reads a message from the query before the body: one there would skip these prechecks.
+      if (queryCarriesSamlParameter(req)) throw samlRefusal('SAML parameter in the ACS query string (the ACS takes the POST body only)');
       screenPostMessage((req.body as Record<string, unknown> | undefined)?.SAMLResponse);
     },
     loginOptions: (returnTo) => ({ additionalParams: { RelayState: returnTo } }),
@@ -162,6 +164,28 @@ function signonVerify(o: ResolvedSamlOptions, replayCache: SsoCache, provisioner
       return done(err instanceof Error ? err : new JitSsoError('ERR_JIT_SSO_AUTHENTICATION_FAILED', { cause: err }));
     });
   };
+}
+
+/** SAML binding parameters (compared lower-case, up to a `[` or `.` that qs reads as nesting). */
+const SAML_PARAMETER = /^(saml|sigalg$|signature$|relaystate$)/;
+
+/**
+ * Whether the ACS request's query names a SAML parameter, in any spelling: the raw keys are decoded
+ * here (`SAML%52esponse`, `+SAMLResponse`, `samlresponse[]`) as well as read from the parsed `req.query`,
+ * so that no query parser Express may be configured with finds a message jit-sso did not screen.
+ */
+function queryCarriesSamlParameter(req: Request): boolean {
+  const raw = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+  const keys = raw.split(/[&;]/).map((pair) => {
+    const key = (pair.split('=', 1)[0] ?? '').replace(/\+/g, ' ');
+    try {
+      return decodeURIComponent(key);
+    } catch {
+      return key;
+    }
+  });
+  const query = req.query as Record<string, unknown> | undefined;
+  return [...keys, ...Object.keys(query ?? {})].some((key) => SAML_PARAMETER.test(key.trim().toLowerCase().split(/[[.]/, 1)[0] ?? ''));
 }
 
 function stringField(source: unknown, name: string): string | undefined {

@@ -21,16 +21,28 @@ import { JitSsoError } from '../../errors.js';
  * (`CLAIM_LIMITS.maxListLength`), and a response carrying such a list has about 1100 elements.
  */
 export const XML_GUARD_LIMITS = {
-  /** Elements (and processing instructions) in one message. ~1100 for a 1000-value attribute; xmldom builds 5000 in ~10 ms. */
-  maxElements: 5000,
+  /**
+   * Elements (and processing instructions) in one message: ~210 for Entra's largest group claim (150
+   * groups, then an overage link), ~560 for a message with 500 group values. Not higher: node-saml looks
+   * for the Signature with an XPath that costs ~25 µs per element (and more than linearly), once per
+   * signed element, before it checks anything — 2,000 elements held the event loop ~55 ms. A single
+   * attribute with more values than fit here would be one no IdP above sends.
+   */
+  maxElements: 800,
   /** Nesting depth. Real responses nest about 10 deep (15 with an assertion in `Advice`). */
   maxDepth: 64,
   /** Attributes (namespace declarations included) on one element. A Response root carries about 12. */
   maxAttributesPerElement: 64,
   /** Attributes in the whole message. Okta puts 3 (two `xmlns:`, `xsi:type`) on each AttributeValue. */
-  maxAttributes: 15_000,
+  maxAttributes: 2400,
   /** Namespace declarations in the whole message: each costs xmldom a namespace-map copy. Okta-style messages declare 2 per value. */
-  maxNamespaceDeclarations: 5000,
+  maxNamespaceDeclarations: 1600,
+  /**
+   * Entity and character references (`&amp;`, `&#xD;`): each costs the parsers after the guard a
+   * text node or a lookup (node-saml's xml2js pass spent ~45 ms on 5,000). .NET signers (AD FS) write
+   * `&#xD;` every 76 base64 characters: ~270 in a 20 KB encrypted assertion, ~1,300 in a 100 KB one.
+   */
+  maxReferences: 1500,
   /** Length of an element or attribute name, prefix included. SAML's longest is ~30. */
   maxNameLength: 256,
   /** Length of one attribute value. SAML attribute values are URIs and IDs; claim names are capped at 512. */
@@ -39,10 +51,26 @@ export const XML_GUARD_LIMITS = {
   maxChars: 16 * 1024 * 1024,
 } as const;
 
+/**
+ * The caps for single-logout messages, which are small: a signed LogoutRequest or LogoutResponse has
+ * about a dozen elements (Issuer, NameID, SessionIndex or Status, one Signature). jit-sso parses a
+ * logout message itself as well as node-saml (twice, DOM and xml2js), so its budget is tighter.
+ */
+export const LOGOUT_GUARD_LIMITS: GuardLimits = {
+  ...XML_GUARD_LIMITS,
+  maxElements: 100,
+  maxAttributes: 400,
+  maxNamespaceDeclarations: 100,
+  maxReferences: 500,
+};
+
 /** The refusal of a message the guard stops: 400, one generic message, the reason for the audit event. */
 export function malformedMessage(reason: string): JitSsoError {
   return new JitSsoError('ERR_JIT_SSO_MALFORMED_MESSAGE', { details: { reason } });
 }
+
+/** A set of caps: {@link XML_GUARD_LIMITS} or {@link LOGOUT_GUARD_LIMITS}. */
+export type GuardLimits = { readonly [K in keyof typeof XML_GUARD_LIMITS]: number };
 
 /** What the guard refuses as a protocol refusal (401) rather than as malformed: kept as before the guard. */
 type Refuse = (reason: string) => JitSsoError;
@@ -56,8 +84,12 @@ type Refuse = (reason: string) => JitSsoError;
  * @example
  * guardXml(Buffer.from(body.SAMLResponse, 'base64').toString('utf8'), samlRefusal);
  */
-export function guardXml(xml: string, refuse: Refuse, limits: typeof XML_GUARD_LIMITS = XML_GUARD_LIMITS): void {
+export function guardXml(xml: string, refuse: Refuse, limits: GuardLimits = XML_GUARD_LIMITS): void {
   if (xml.length > limits.maxChars) throw malformedMessage('message over the guard size limit');
+  let references = 0;
+  for (let at = xml.indexOf('&'); at !== -1; at = xml.indexOf('&', at + 1)) {
+    if (++references > limits.maxReferences) throw malformedMessage('too many entity or character references');
+  }
   const parser = new SaxesParser({ xmlns: true, position: false });
   let elements = 0;
   let depth = 0;
