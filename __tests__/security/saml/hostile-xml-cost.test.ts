@@ -16,7 +16,7 @@ import { baselineRefusal, expectNoSession, solicit, type SamlCtx } from '../../h
 import { fit, formBody, limitsFor, HOSTILE_KINDS, MESSAGE_LIMIT, redirectQuery, RSA_SHA256, URL_LIMIT, worstStall } from '../../helpers/hostile-xml.js';
 
 const STALL_LIMIT_MS = 50;
-const RUNS = 3;
+const RUNS = 5;
 
 interface Endpoint {
   name: string;
