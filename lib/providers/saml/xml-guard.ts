@@ -28,21 +28,21 @@ export const XML_GUARD_LIMITS = {
    * signed element, before it checks anything — 2,000 elements held the event loop ~55 ms. A single
    * attribute with more values than fit here would be one no IdP above sends.
    */
-  maxElements: 800,
+  maxElements: 700,
   /** Nesting depth. Real responses nest about 10 deep (15 with an assertion in `Advice`). */
   maxDepth: 64,
   /** Attributes (namespace declarations included) on one element. A Response root carries about 12. */
   maxAttributesPerElement: 64,
   /** Attributes in the whole message. Okta puts 3 (two `xmlns:`, `xsi:type`) on each AttributeValue. */
-  maxAttributes: 2400,
+  maxAttributes: 2000,
   /** Namespace declarations in the whole message: each costs xmldom a namespace-map copy. Okta-style messages declare 2 per value. */
-  maxNamespaceDeclarations: 1600,
+  maxNamespaceDeclarations: 1000,
   /**
    * Entity and character references (`&amp;`, `&#xD;`): each costs the parsers after the guard a
    * text node or a lookup (node-saml's xml2js pass spent ~45 ms on 5,000). .NET signers (AD FS) write
    * `&#xD;` every 76 base64 characters: ~270 in a 20 KB encrypted assertion, ~1,300 in a 100 KB one.
    */
-  maxReferences: 1500,
+  maxReferences: 1000,
   /** Length of an element or attribute name, prefix included. SAML's longest is ~30. */
   maxNameLength: 256,
   /** Length of one attribute value. SAML attribute values are URIs and IDs; claim names are capped at 512. */
