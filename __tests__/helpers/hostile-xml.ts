@@ -53,7 +53,7 @@ export const HOSTILE_KINDS: HostileKind[] = [
     name: 'the most the guard lets through (elements, attributes, namespace declarations and references at the caps, padded with text)',
     build: (r, size) => {
       const L = limitsFor(r);
-      const count = Math.min(L.maxElements - 10, Math.floor(size / 60));
+      const count = Math.min(L.maxElements - 10, Math.floor(L.maxAttributes / 3) - 10, L.maxNamespaceDeclarations - 10, Math.floor(size / 60));
       const body = list(count, (i) => `<v xmlns:p="urn:x:${i % 7}" p:t="s" n="${i}">g</v>`);
       const refs = '&amp;'.repeat(Math.min(L.maxReferences - 10, Math.floor(size / 50)));
       return open(r) + body + refs + 'x'.repeat(Math.max(0, size - body.length - refs.length - 200)) + close(r);

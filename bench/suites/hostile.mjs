@@ -40,7 +40,7 @@ const KINDS = {
   'long text': (r, s) => open(r) + 'x'.repeat(fits(s, 1)) + close(r),
   'the most the guard lets through': (r, s) => {
     const logout = r.startsWith('Logout');
-    const body = list(Math.min(logout ? 90 : 690, Math.floor(s / 60)), (i) => `<v xmlns:p="urn:x:${i % 7}" p:t="s" n="${i}">g</v>`);
+    const body = list(Math.min(logout ? 90 : 656, Math.floor(s / 60)), (i) => `<v xmlns:p="urn:x:${i % 7}" p:t="s" n="${i}">g</v>`);
     const refs = '&amp;'.repeat(Math.min(logout ? 490 : 990, Math.floor(s / 50)));
     return open(r) + body + refs + 'x'.repeat(Math.max(0, s - body.length - refs.length - 200)) + close(r);
   },
