@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { guardXml, XML_GUARD_LIMITS } from '../../../lib/providers/saml/xml-guard.js';
 import { samlRefusal } from '../../../lib/providers/saml/message-checks.js';
+import { parseClaimsFile } from '../../../lib/cli/explain.js';
 import { samlApp } from '../../helpers/saml-app.js';
 import { baselineRefusal, expectNoSession, solicit, type SamlCtx } from '../../helpers/saml-attacks.js';
 import { fit, formBody, limitsFor, HOSTILE_KINDS, MESSAGE_LIMIT, redirectQuery, RSA_SHA256, URL_LIMIT, worstStall } from '../../helpers/hostile-xml.js';
@@ -101,6 +102,15 @@ describe('the reported attack', () => {
     expect(stallMs).toBeLessThan(STALL_LIMIT_MS);
     expect(res.status).toBe(400);
     expect(ctx.events.slice(eventsBefore).at(-1)).toMatchObject({ type: 'logout', subType: 'denied', code: 'ERR_JIT_SSO_MALFORMED_MESSAGE', reason: 'elements nested too deep' });
+  });
+});
+
+describe('jit-sso explain', () => {
+  it('a captured "response" that is an unclosed-element flood is refused by the guard before any DOM is built, in under 50 ms', () => {
+    const flood = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">${'<a>'.repeat(100_000)}`;
+    const started = performance.now();
+    expect(() => parseClaimsFile(flood)).toThrow(expect.objectContaining({ code: 'ERR_JIT_SSO_INVALID_CLAIMS', message: 'the SAML response cannot be read: elements nested too deep' }));
+    expect(performance.now() - started).toBeLessThan(STALL_LIMIT_MS);
   });
 });
 
