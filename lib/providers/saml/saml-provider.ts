@@ -175,7 +175,8 @@ const SAML_PARAMETER = /^(saml|sigalg$|signature$|relaystate$)/;
  * so that no query parser Express may be configured with finds a message jit-sso did not screen.
  */
 function queryCarriesSamlParameter(req: Request): boolean {
-  const raw = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+  const url = String(req.originalUrl ?? req.url ?? '');
+  const raw = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
   const keys = raw.split(/[&;]/).map((pair) => {
     const key = (pair.split('=', 1)[0] ?? '').replace(/\+/g, ' ');
     try {
