@@ -59,6 +59,8 @@ export const ERROR_CODES = [
   'ERR_JIT_SSO_CROSS_SITE_REQUEST',
   /** Something other than the store failed unexpectedly (a hook such as `beforeLogin`, or jit-sso itself); logged with its stack (HTTP 500). */
   'ERR_JIT_SSO_INTERNAL',
+  /** A SAML message is not well-formed XML or exceeds the XML guard's caps (elements, depth, attributes, names); HTTP 400. */
+  'ERR_JIT_SSO_MALFORMED_MESSAGE',
 ] as const;
 
 /** A stable jit-sso error code. */
@@ -92,6 +94,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   ERR_JIT_SSO_MISSING_USERNAME: 'Sign-in failed. Please try again or contact your administrator.',
   ERR_JIT_SSO_CROSS_SITE_REQUEST: 'This request came from another site and was refused.',
   ERR_JIT_SSO_INTERNAL: 'Something went wrong. Please try again later.',
+  ERR_JIT_SSO_MALFORMED_MESSAGE: 'Sign-in failed. Please try again or contact your administrator.',
 };
 
 /** The HTTP status the router answers for each code. */
@@ -120,6 +123,7 @@ const STATUS: Record<ErrorCode, number> = {
   ERR_JIT_SSO_MISSING_USERNAME: 401,
   ERR_JIT_SSO_CROSS_SITE_REQUEST: 403,
   ERR_JIT_SSO_INTERNAL: 500,
+  ERR_JIT_SSO_MALFORMED_MESSAGE: 400,
 };
 
 /** Options of a {@link JitSsoError}. */

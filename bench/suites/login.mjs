@@ -94,7 +94,7 @@ export function formatLogin({ sizes, summary, inproc }) {
   const cell = (store, key) => (inproc.stores[store] ? t(inproc.stores[store][key]) : '—');
   const same = (v) => `${t(v)} | ${t(v)} | ${t(v)}`;
   lines.push(`| node-saml validatePostResponseAsync alone | ${same(inproc.nodeSaml)} |`);
-  lines.push(`| jit-sso prechecks before node-saml (base64, DOCTYPE, comments: text only) | ${same(inproc.precheck)} |`);
+  lines.push(`| jit-sso prechecks before node-saml (base64, DOCTYPE, comments, the streaming XML guard: no DOM) | ${same(inproc.precheck)} |`);
   lines.push(`| jit-sso checks after node-saml: the one DOM parse, algorithm allow-list, Destination … attributes, replay cache (verify callback, provisioner stubbed) | ${same(inproc.checks)} |`);
   lines.push(`| jit-sso provisioning alone: provisionClaims (normalise, gate, plan, apply, audit) | ${cell('memory', 'provision')} | ${cell('sqlite', 'provision')} | ${cell('postgres', 'provision')} |`);
   lines.push(`| the same provisioning, each call right after a node-saml validation (caches left to node-saml, as in a server) | ${cell('memory', 'provisionBetween')} | ${cell('sqlite', 'provisionBetween')} | ${cell('postgres', 'provisionBetween')} |`);

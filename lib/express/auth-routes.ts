@@ -83,7 +83,7 @@ export function authRoutes(o: AuthRoutesOptions): Router {
       try {
         provider.runtime.precheckCallback?.(req);
       } catch (err) {
-        return void refuse(req, res, provider.id, 'ERR_JIT_SSO_AUTHENTICATION_FAILED', reasonOf(err));
+        return void refuse(req, res, provider.id, refusalCode(err), reasonOf(err));
       }
       // Before the (costly) validation: a login this browser did not start goes no further.
       Promise.resolve(provider.runtime.claimCallback?.(req)).then(
@@ -178,7 +178,7 @@ export function authRoutes(o: AuthRoutesOptions): Router {
       async (err: unknown) => {
         const reason = reasonOf(err);
         o.logger.warn({ provider: provider.id, reason }, 'logout message refused');
-        const code = 'ERR_JIT_SSO_AUTHENTICATION_FAILED';
+        const code = refusalCode(err);
         await o.record(loginEvent({ type: 'logout', subType: 'denied', provider: provider.id, code, reason }, loginContextOf(req), new Date()));
         sendError(req, res, pageFor(code), o.hooks);
       },
@@ -194,6 +194,11 @@ export function authRoutes(o: AuthRoutesOptions): Router {
   });
 
   return router;
+}
+
+/** The code a refused message is answered with: the guard's 400 for a malformed message, else the generic 401. */
+function refusalCode(err: unknown): ErrorCode {
+  return isJitSsoError(err) && err.code === 'ERR_JIT_SSO_MALFORMED_MESSAGE' ? err.code : 'ERR_JIT_SSO_AUTHENTICATION_FAILED';
 }
 
 function reasonOf(err: unknown): string {

@@ -48,6 +48,6 @@ export function sendError(req: Request, res: Response, page: ErrorPage, hooks?: 
     res.json({ error: { code: page.code, message: page.message } });
     return;
   }
-  const title = page.status >= 500 ? 'Sign-in unavailable' : page.status === 401 ? 'Sign-in failed' : 'Access denied';
+  const title = page.status >= 500 ? 'Sign-in unavailable' : page.status === 401 || page.status === 400 ? 'Sign-in failed' : 'Access denied';
   res.type('html').send(htmlPage(title, `<p>${escapeHtml(page.message)}</p><p><a href="/">Back to the start page</a></p>`));
 }

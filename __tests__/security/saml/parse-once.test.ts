@@ -100,10 +100,12 @@ describe('one parse of the Response per login', () => {
     expect(() => checkVerifiedAssertion(twoAssertions, validated.assertion, CHECKS, Date.now())).toThrow(expect.objectContaining({ details: { reason: 'Response does not carry exactly one Assertion' } }));
   });
 
-  it('the prechecks before node-saml read the text only; the algorithm allow-list runs on the one parse after it', async () => {
+  it('the prechecks before node-saml build no DOM (a streaming guard only); the algorithm allow-list runs on the one parse after it', async () => {
     const { xml } = idp.createResponse({ user: 'oid-alice', acsUrl: ACS, audience: AUDIENCE });
-    // Not XML at all: the text checks let it through to node-saml, which refuses it.
-    expect(screenPostMessage(Buffer.from('<samlp:Response').toString('base64'))).toBe('<samlp:Response');
+    // Not XML at all: the streaming guard refuses it as malformed (400) before node-saml sees it.
+    expect(() => screenPostMessage(Buffer.from('<samlp:Response').toString('base64'))).toThrow(
+      expect.objectContaining({ code: 'ERR_JIT_SSO_MALFORMED_MESSAGE', details: { reason: 'message is not well-formed XML' } }),
+    );
     // SHA-1 spelt as a character reference: only a parser sees it, and the checks after node-saml refuse it.
     const sha1 = xml.replace('http://www.w3.org/2001/04/xmlenc#sha256', 'http://www.w3.org/2000/09/xmldsig#sha&#49;');
     expect(sha1).not.toBe(xml);

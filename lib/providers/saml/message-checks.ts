@@ -8,6 +8,7 @@ import { inflateRawSync } from 'node:zlib';
 import { DOMParser } from '@xmldom/xmldom';
 import { JitSsoError } from '../../errors.js';
 import { checkAssertionStructure, checkResponseStructure, children } from './structure-checks.js';
+import { guardXml, LOGOUT_GUARD_LIMITS, XML_GUARD_LIMITS, type GuardLimits } from './xml-guard.js';
 
 const SAML_ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const SAML_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
@@ -44,18 +45,24 @@ export interface PrecheckedMessage {
 
 /**
  * Decodes a POST-binding message and refuses what no honest IdP sends, before any parser reads it:
- * a DOCTYPE or entity declaration (entity expansion) and XML comments (the comment-in-NameID
- * truncation attack). Text checks only: a login's message is parsed once, by the checks after
- * node-saml's validation ({@link checkVerifiedAssertion}), which also apply the algorithm allow-list.
+ * a DOCTYPE or entity declaration (entity expansion), XML comments (the comment-in-NameID
+ * truncation attack), and — through the streaming guard (xml-guard.ts) — anything not well-formed or
+ * over the guard's caps (400), which would otherwise cost xmldom quadratic time before any signature
+ * is checked. No DOM is built: a login's message is parsed once, by the checks after node-saml's
+ * validation ({@link checkVerifiedAssertion}), which also apply the algorithm allow-list.
  */
 export function screenPostMessage(base64: unknown): string {
-  if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/=\r\n]+$/.test(base64)) throw samlRefusal('message is not base64');
-  return screenXml(Buffer.from(base64, 'base64').toString('utf8'));
+  return screenXml(decodePostMessage(base64), XML_GUARD_LIMITS);
 }
 
-/** {@link screenPostMessage}, then the parse and the algorithm allow-list (SHA-1 refused): a logout message's prechecks. */
+function decodePostMessage(base64: unknown): string {
+  if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/=\r\n]+$/.test(base64)) throw samlRefusal('message is not base64');
+  return Buffer.from(base64, 'base64').toString('utf8');
+}
+
+/** {@link screenPostMessage} with the logout caps, then the parse and the algorithm allow-list (SHA-1 refused): a logout message's prechecks. */
 export function precheckPostMessage(base64: unknown): PrecheckedMessage {
-  return parseAllowed(screenPostMessage(base64));
+  return parseAllowed(screenXml(decodePostMessage(base64), LOGOUT_GUARD_LIMITS));
 }
 
 /** Inflates a redirect-binding message with an output limit (a deflate bomb is refused), then prechecks it. */
@@ -67,18 +74,20 @@ export function precheckRedirectMessage(base64: unknown, maxBytes: number): Prec
   } catch {
     throw samlRefusal('redirect message does not inflate within the limit');
   }
-  return precheckXml(xml);
+  return parseAllowed(screenXml(xml, LOGOUT_GUARD_LIMITS));
 }
 
-function screenXml(xml: string): string {
+/** The text checks (their reasons kept from before the guard, which refuses the same on tokens), then the guard. */
+function screenXml(xml: string, limits: GuardLimits | null): string {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw samlRefusal('DOCTYPE or entity declaration in message');
   if (xml.includes('<!--')) throw samlRefusal('XML comment in message');
+  if (limits) guardXml(xml, samlRefusal, limits);
   return xml;
 }
 
-/** The text checks, then the parse and the algorithm allow-list. */
+/** The text checks and the guard, then the parse and the algorithm allow-list. */
 function precheckXml(xml: string): PrecheckedMessage {
-  return parseAllowed(screenXml(xml));
+  return parseAllowed(screenXml(xml, XML_GUARD_LIMITS));
 }
 
 /** Parses a screened message and applies the algorithm allow-list to it. */
@@ -158,7 +167,8 @@ export function checkVerifiedAssertion(
   config: AssertionCheckConfig,
   nowMs: number,
 ): CheckedAssertion {
-  const response = precheckXml(responseXml).root;
+  // The response node-saml has validated is the posted message the ACS precheck guarded: not guarded twice.
+  const response = parseAllowed(screenXml(responseXml, null)).root;
   checkResponseStructure(response);
   if (response.getAttribute('Destination') !== config.callbackUrl) throw samlRefusal('Destination is not the ACS URL');
   // node-saml ignores the top-level status when a signed assertion is present.

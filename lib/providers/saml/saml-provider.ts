@@ -72,6 +72,8 @@ function mountSaml(o: ResolvedSamlOptions, { provisioner }: ProviderMountContext
     callbackMethods: ['post'],
     maxMessageBytes: o.maxMessageBytes,
     precheckCallback(req) {
+      // passport-saml reads a message from the query before the body: one there would skip these prechecks.
+      if (queryCarriesSamlParameter(req)) throw samlRefusal('SAML parameter in the ACS query string (the ACS takes the POST body only)');
       checkEncryptionAlgorithms(screenPostMessage((req.body as Record<string, unknown> | undefined)?.SAMLResponse), { allowLegacy: o.allowLegacyEncryption });
     },
     // Logins start here, not through passport-saml, so that RelayState is a handle bound to the browser.
@@ -156,3 +158,27 @@ function signonVerify(o: ResolvedSamlOptions, replayCache: SsoCache, provisioner
     });
   };
 }
+
+/** SAML binding parameters (compared lower-case, up to a `[` or `.` that qs reads as nesting). */
+const SAML_PARAMETER = /^(saml|sigalg$|signature$|relaystate$)/;
+
+/**
+ * Whether the ACS request's query names a SAML parameter, in any spelling: the raw keys are decoded
+ * here (`SAML%52esponse`, `+SAMLResponse`, `samlresponse[]`) as well as read from the parsed `req.query`,
+ * so that no query parser Express may be configured with finds a message jit-sso did not screen.
+ */
+function queryCarriesSamlParameter(req: Request): boolean {
+  const url = String(req.originalUrl ?? req.url ?? '');
+  const raw = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+  const keys = raw.split(/[&;]/).map((pair) => {
+    const key = (pair.split('=', 1)[0] ?? '').replace(/\+/g, ' ');
+    try {
+      return decodeURIComponent(key);
+    } catch {
+      return key;
+    }
+  });
+  const query = req.query as Record<string, unknown> | undefined;
+  return [...keys, ...Object.keys(query ?? {})].some((key) => SAML_PARAMETER.test(key.trim().toLowerCase().split(/[[.]/, 1)[0] ?? ''));
+}
+
