@@ -44,11 +44,10 @@ describe('encrypted assertions accepted by default', () => {
     await expectSignedIn(agent);
   });
 
-  it('an encrypted assertion signs in where only the assertion is signed (wantAuthnResponseSigned: false)', async () => {
-    const ctx = await encryptingApp({ wantAuthnResponseSigned: false });
-    const { agent, response } = await solicit(ctx, 'oid-alice', { encrypt: { certificate: sp.certificate }, sign: { assertion: true, response: false } });
-    expect((await postAcs(agent, response.base64)).status).toBe(303);
-    await expectSignedIn(agent);
+  it('an encrypted assertion in an unsigned Response (decrypted and parsed before any signature is checked, by anyone who has the public certificate) stops the app at start-up', () => {
+    const make = () =>
+      samlProvider({ id: 'entra', entryPoint: IDP_ENTRY, idpIssuer: IDP_ISSUER, idpCert: sp.certificate, spEntityId: SP_ENTITY_ID, callbackUrl: CALLBACK_URL, decryptionKey: sp.privateKey, wantAuthnResponseSigned: false });
+    expect(make).toThrow(expect.objectContaining({ code: 'ERR_JIT_SSO_INVALID_OPTIONS', details: expect.objectContaining({ path: 'samlProvider(entra).decryptionKey' }) }));
   });
 });
 

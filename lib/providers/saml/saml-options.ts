@@ -30,7 +30,7 @@ export interface SamlProviderOptions {
   privateKey?: string;
   /** PEM certificate for `privateKey`, published in the SP metadata. */
   publicCert?: string;
-  /** PEM key to decrypt encrypted assertions. */
+  /** PEM key to decrypt encrypted assertions. Needs `wantAuthnResponseSigned` (the default): the Response signature is checked before anything is decrypted. */
   decryptionKey?: string;
   /** PEM certificate for `decryptionKey`, published in the SP metadata. */
   decryptionCert?: string;
@@ -127,6 +127,12 @@ const schema = z
   .superRefine((o, ctx) => {
     if (!new URL(o.callbackUrl).pathname.endsWith(`/${o.id}/callback`)) {
       ctx.addIssue({ code: 'custom', path: ['callbackUrl'], message: `must end with /${o.id}/callback, the route jitSso serves` });
+    }
+    if (o.decryptionKey && !o.wantAuthnResponseSigned) {
+      // node-saml decrypts an EncryptedAssertion and parses what comes out before it checks the
+      // assertion's signature; anyone can encrypt to the SP's public certificate, and the XML guard
+      // cannot see inside the ciphertext. A signed Response is verified before anything is decrypted.
+      ctx.addIssue({ code: 'custom', path: ['decryptionKey'], message: 'needs wantAuthnResponseSigned: in an unsigned Response, an encrypted assertion would be decrypted and parsed before any signature is checked (set the IdP to sign the Response too)' });
     }
     if (o.allowLegacyEncryption && !o.wantAuthnResponseSigned) {
       ctx.addIssue({ code: 'custom', path: ['allowLegacyEncryption'], message: 'needs wantAuthnResponseSigned: an unsigned Response lets an altered CBC ciphertext be decrypted (padding oracle)' });
