@@ -63,10 +63,13 @@ const claims = profiles.map(rawClaims);
 
 // The checks after node-saml and the replay cache alone: the verify callback with a provisioner
 // that answers at once; a fresh provider (and replay cache) per pass.
-const verifyWith = (runtime) => (profile) =>
-  new Promise((resolve, reject) =>
+// Each login's browser-binding claim (an unsolicited response here) is made first, as the ACS route does.
+const verifyWith = (runtime) => async (profile) => {
+  await runtime.claimCallback(req);
+  return new Promise((resolve, reject) =>
     runtime.strategy._signonVerify(req, profile, (err, user, info) => (err ? reject(err) : user ? resolve() : reject(new Error(`refused: ${info?.reason ?? info?.code}`)))),
   );
+};
 const checksPass = () => perCall(profiles.slice(warmup, warmup + count), verifyWith(mountProvider(stubProvisioner)), profiles.slice(0, warmup));
 out.checks = await medianOf(PASSES, checksPass);
 

@@ -58,7 +58,8 @@ export function bareApp({ idpCert, samlChecks = false }) {
     authenticator.use('saml', runtime.strategy);
     precheck.push((req, _res, next) => {
       runtime.precheckCallback(req);
-      next();
+      // The browser binding's claim (an unsolicited response here), as jitSso's ACS route makes it.
+      runtime.claimCallback(req).then(() => next(), next);
     });
   } else {
     authenticator.use('saml', new SamlStrategy(nodeSamlConfig(idpCert), (_profile, done) => done(null, user), (_profile, done) => done(null, user)));
