@@ -4,10 +4,10 @@
  * @module
  */
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import { LRUCache } from 'lru-cache';
 import passport from 'passport';
 import { JitSsoError } from '../errors.js';
 import { consoleLogger } from '../internal/logger.js';
-import { TtlLru } from '../internal/ttl-lru.js';
 import { auditRecorder } from '../provisioning/audit.js';
 import { jitProvision, type JitProvisioner } from '../provisioning/jit-provision.js';
 import { resolvePolicy } from '../provisioning/policy.js';
@@ -57,7 +57,9 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
   // Its own session key, so an app that also uses passport (a password login, say) keeps its own.
   (authenticator as unknown as { _key: string })._key = 'jitSsoPassport';
   (authenticator as unknown as { init(): void }).init();
-  const userCache = new TtlLru<StoredUser>(o.userCache === false ? 0 : (o.userCache?.max ?? 10_000), o.userCache === false ? 0 : (o.userCache?.ttlMs ?? 5_000));
+  const { max = 10_000, ttlMs = 5_000 } = o.userCache === false ? { max: 0 } : (o.userCache ?? {});
+  // lru-cache reads a ttl of 0 as "never expires": a cache of 0 ms (or 0 users) is none at all.
+  const userCache = max > 0 && ttlMs > 0 ? new LRUCache<string, StoredUser>({ max, ttl: ttlMs }) : undefined;
 
   const provisioners = new Map<string, JitProvisioner>();
   const mounted = new Map<string, MountedProvider>();
@@ -81,12 +83,12 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
   authenticator.serializeUser((user, done) => done(null, (user as StoredUser).id));
   authenticator.deserializeUser((id: unknown, done: (err: unknown, user?: Express.User | false) => void) => {
     if (typeof id !== 'string') return done(null, false);
-    const cached = userCache.get(id);
+    const cached = userCache?.get(id);
     if (cached) return done(null, cached as unknown as Express.User);
     o.store.findUserById(id).then(
       (user) => {
         if (!user || user.status !== 'active') return done(null, false);
-        userCache.set(id, user);
+        userCache?.set(id, user);
         done(null, user as unknown as Express.User);
       },
       (err: unknown) => done(new JitSsoError('ERR_JIT_SSO_STORE_UNAVAILABLE', { cause: err, details: { reason: 'reading the signed-in user' } })),
@@ -106,7 +108,7 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
   const routes = express.Router();
   routes.use(
     base || '/',
-    authRoutes({ authenticator, providers: mounted, landingPath: o.landingPath, hooks, logger, record, rememberUser: (user) => userCache.set(user.id, user), forgetUser: (id) => userCache.delete(id) }),
+    authRoutes({ authenticator, providers: mounted, landingPath: o.landingPath, hooks, logger, record, rememberUser: (user) => userCache?.set(user.id, user), forgetUser: (id) => userCache?.delete(id) }),
   );
   const mayBeOurs = mayBeUnder(base);
   // One context per mount path, made again only when the path changes (a mount path with a parameter).
@@ -164,6 +166,6 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
   handled.handle = (req, res, next) => (router.stack.length === 1 ? jitSsoRequest(req, res, next) : walk(req, res, next));
 
   Object.defineProperty(router, 'provisioners', { value: provisioners });
-  Object.defineProperty(router, 'invalidateUser', { value: (id: string) => userCache.delete(id) });
+  Object.defineProperty(router, 'invalidateUser', { value: (id: string) => userCache?.delete(id) });
   return router;
 }

@@ -3,13 +3,12 @@
  * sets SQLite up for a web server, and guards `pg` pool clients against lost connections.
  * @module
  */
-import { Kysely, PostgresDialect, SqliteDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
-import { JitSsoError } from '../errors.js';
-import type { Logger } from '../internal/logger.js';
-import { describeError } from '../provisioning/audit.js';
+import { Kysely, PostgresDialect, SqliteDialect, type PostgresPool, type PostgresPoolClient, type SqliteDatabase } from 'kysely';
+import { JitSsoError } from '../../errors.js';
+import type { Logger } from '../../internal/logger.js';
+import { describeError } from '../../provisioning/audit.js';
 import type { SqlConnection } from './options.js';
 import type { Database, SqlDialect } from './schema.js';
-import { cacheStatements, type SqliteDatabase } from './statement-cache.js';
 
 /** How long a SQLite write waits for another connection's lock before failing, in ms. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -83,7 +82,7 @@ async function openSqlite(filename: string, readonly: boolean, synchronous: 'ful
     });
   }
   const sqlite = handle;
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(sqlite) }) });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
     kysely,
     dialect: 'sqlite',
