@@ -25,7 +25,6 @@ export interface MemoryUserStoreOptions {
   logger?: Pick<Logger, 'warn'> | { warn(message: string): void };
 }
 
-
 /** One open transaction: the store handed to its `fn` writes without waiting for the lock while `open`. */
 class Transaction {
   open = true;
@@ -196,9 +195,9 @@ export class MemoryUserStore implements UserStore, UserAdmin {
 
   /**
    * Runs `fn` with the store to use inside the transaction: its writes are undone when `fn` rejects.
-   * Transactions run one at a time, and other writes wait for them; a call on this store (rather than
-   * the one `fn` is given) is not part of the transaction, and a write made so from inside `fn` waits
-   * for it. A `transaction()` on the store `fn` is given is a savepoint.
+   * Transactions run one at a time, and other writes wait for them. A call on this store (rather than
+   * the one `fn` is given) is not part of the transaction: a write made so from inside `fn` waits for
+   * the transaction, so `fn` must not await it. A `transaction()` on the store `fn` is given is a savepoint.
    */
   async transaction<T>(fn: (store: UserStore) => Promise<T>): Promise<T> {
     const state = this.#state;
