@@ -3,7 +3,8 @@
  * sets SQLite up for a web server, and guards `pg` pool clients against lost connections.
  * @module
  */
-import { Kysely, PostgresDialect, SqliteDialect, type PostgresPool, type PostgresPoolClient, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type PostgresPool, type PostgresPoolClient, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { JitSsoError } from '../../errors.js';
 import type { Logger } from '../../internal/logger.js';
 import { describeError } from '../../provisioning/audit.js';
@@ -51,6 +52,7 @@ export async function openDatabase(connection: SqlConnection, logger: Logger): P
 }
 
 interface SqliteHandle extends SqliteDatabase {
+  prepare(sql: string): SqliteStatement & { readonly busy: boolean };
   open: boolean;
   pragma(source: string): unknown;
 }
@@ -82,7 +84,21 @@ async function openSqlite(filename: string, readonly: boolean, synchronous: 'ful
     });
   }
   const sqlite = handle;
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  // Kysely's SQLite driver prepares every query anew, and preparing costs about what running a login's
+  // small indexed statements does: statements are kept by their text (a login sends about a dozen).
+  const statements = new LRUCache<string, SqliteStatement & { readonly busy: boolean }>({ max: 200 });
+  const database: SqliteDatabase = {
+    prepare(text) {
+      const cached = statements.get(text);
+      // One still being iterated (a stream) is not handed out again.
+      if (cached && !cached.busy) return cached;
+      const statement = sqlite.prepare(text);
+      statements.set(text, statement);
+      return statement;
+    },
+    close: () => sqlite.close(),
+  };
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return {
     kysely,
     dialect: 'sqlite',
