@@ -69,7 +69,8 @@ export class SqlUserStore implements UserStore, UserAdmin {
   /**
    * Opens the database, loading `better-sqlite3` or `pg` (only the one the connection needs), and
    * runs pending migrations unless `migrate: false`. SQLite files get WAL, `foreign_keys = ON`, a
-   * 5 s `busy_timeout` and durable commits (`synchronous = FULL`, unless the connection says `'normal'`).
+   * 5 s `busy_timeout`, durable commits (`synchronous = FULL` unless the connection says `'normal'`) and
+   * a cache of prepared statements.
    *
    * Rejects `ERR_JIT_SSO_INVALID_OPTIONS` for a wrong option, a missing driver (naming the package to
    * install) or a SQLite file that cannot be opened; `ERR_JIT_SSO_STORE_UNAVAILABLE` when a
