@@ -5,7 +5,7 @@ const common = { target: 'node20', sourcemap: true, splitting: false, shims: fal
 export default defineConfig([
   {
     ...common,
-    entry: { index: 'lib/index.ts', testing: 'lib/testing/index.ts', sql: 'lib/sql/index.ts', 'azure-ad': 'lib/azure-ad/index.ts' },
+    entry: { index: 'lib/index.ts', testing: 'lib/testing/index.ts', sql: 'lib/store/sql/index.ts', 'azure-ad': 'lib/azure-ad/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     clean: true,

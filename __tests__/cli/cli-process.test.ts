@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../lib/internal/logger.js';
 import { jitProvision } from '../../lib/provisioning/jit-provision.js';
-import { SqlUserStore } from '../../lib/sql/index.js';
+import { SqlUserStore } from '../../lib/store/sql/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = resolve(root, 'dist/cli.js');

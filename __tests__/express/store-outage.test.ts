@@ -9,10 +9,14 @@ describe('a store outage', () => {
   it('answers a login with 503 and a plain message, not a crash, and leaves no user behind', async () => {
     const store = new MemoryUserStore({ roles: ROLES });
     const ctx = await samlApp({ store });
-    const createUser = store.createUser.bind(store);
-    store.createUser = async () => {
-      throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
-    };
+    // The login writes through the store its transaction hands over: the outage is there.
+    const transaction = store.transaction.bind(store);
+    let down = true;
+    store.transaction = (fn) =>
+      transaction((tx) => {
+        if (down) tx.createUser = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+        return fn(tx);
+      });
     const { res, agent } = await login(ctx, 'oid-alice');
     expect(res.status).toBe(503);
     expect(res.text).toContain('unavailable right now');
@@ -20,7 +24,7 @@ describe('a store outage', () => {
     expect(await store.listUsers()).toEqual([]);
     await agent.get('/me').set('Accept', 'application/json').expect(401);
 
-    store.createUser = createUser;
+    down = false;
     const again = await login(ctx, 'oid-alice');
     expect(again.res.status).toBe(303);
     expect(await store.listUsers()).toHaveLength(1);

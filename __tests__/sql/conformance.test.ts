@@ -1,6 +1,6 @@
 import { describe, it } from '@jest/globals';
 import { join } from 'node:path';
-import { SqlUserStore } from '../../lib/sql/index.js';
+import { SqlUserStore } from '../../lib/store/sql/index.js';
 import { runUserStoreConformance, type ConformanceStore, type ConformanceStoreSetup } from '../../lib/testing/conformance/index.js';
 import { describePg, usePgSchema, useTempDir } from './databases.js';
 

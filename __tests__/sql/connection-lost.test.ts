@@ -2,7 +2,7 @@ import { expect, it } from '@jest/globals';
 import type { Logger } from '../../lib/internal/logger.js';
 import { silentLogger } from '../../lib/internal/logger.js';
 import { jitProvision } from '../../lib/provisioning/jit-provision.js';
-import { SqlUserStore } from '../../lib/sql/index.js';
+import { SqlUserStore } from '../../lib/store/sql/index.js';
 import { identity } from '../helpers/identities.js';
 import { describePg, usePgSchema } from './databases.js';
 

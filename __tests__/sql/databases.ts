@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { SqlUserStore, type SqlUserStoreOptions } from '../../lib/sql/index.js';
+import { SqlUserStore, type SqlUserStoreOptions } from '../../lib/store/sql/index.js';
 
 export const PG_URL = process.env.JIT_SSO_PG_URL;
 

@@ -3,9 +3,9 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { SqlUserStore } from '../../lib/sql/index.js';
-import { loadDriver } from '../../lib/sql/connect.js';
-import type { SqlConnection } from '../../lib/sql/options.js';
+import { SqlUserStore } from '../../lib/store/sql/index.js';
+import { loadDriver } from '../../lib/store/sql/connect.js';
+import type { SqlConnection } from '../../lib/store/sql/options.js';
 import { newUser } from '../../lib/testing/conformance/fixtures.js';
 import { describePg, usePgSchema, useTempDir } from './databases.js';
 
@@ -86,7 +86,7 @@ describe('SqlUserStore.open on SQLite', () => {
   });
 
   it('commits with synchronous FULL after the WAL is in use, and NORMAL only when the connection asks for it', async () => {
-    const { openDatabase } = await import('../../lib/sql/connect.js');
+    const { openDatabase } = await import('../../lib/store/sql/connect.js');
     const { sql } = await import('kysely');
     const { silentLogger } = await import('../../lib/internal/logger.js');
     const modes: Record<string, unknown> = {};

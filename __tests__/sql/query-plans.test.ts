@@ -2,11 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
 import { join } from 'node:path';
-import { SqlUserStore } from '../../lib/sql/index.js';
-import * as q from '../../lib/sql/queries.js';
-import { codecFor } from '../../lib/sql/rows.js';
-import { TablePrefixPlugin, type Database as Tables } from '../../lib/sql/schema.js';
-import { QueryTemplates } from '../../lib/sql/templates.js';
+import { SqlUserStore } from '../../lib/store/sql/index.js';
+import * as q from '../../lib/store/sql/queries.js';
+import { codecFor } from '../../lib/store/sql/rows.js';
+import { TablePrefixPlugin, type Database as Tables } from '../../lib/store/sql/schema.js';
 import { newUser } from '../../lib/testing/conformance/fixtures.js';
 import { useTempDir } from './databases.js';
 
@@ -20,8 +19,8 @@ interface OpRow {
 describe('SqlUserStore query plans on SQLite', () => {
   const dir = useTempDir();
 
-  /** What the store's queries take: `db`, SQLite's codec, compiled queries of their own. */
-  const contextOf = (db: Kysely<Tables>): q.QueryContext => ({ db, dialect: 'sqlite', codec: codecFor('sqlite'), templates: new QueryTemplates() });
+  /** What the store's queries take: `db` and SQLite's codec. */
+  const contextOf = (db: Kysely<Tables>): q.QueryContext => ({ db, dialect: 'sqlite', codec: codecFor('sqlite') });
 
   /** The statements the store's `run` sends, each with SQLite's plan for it and the opcodes of its program. */
   async function plansOf(run: (db: Kysely<Tables>) => Promise<unknown>): Promise<{ sql: string; plan: string[]; ops: string[] }[]> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
-import { TablePrefixPlugin, type Database } from '../../lib/sql/schema.js';
+import { TablePrefixPlugin, type Database } from '../../lib/store/sql/schema.js';
 
 /** A Kysely that only compiles (no database): the SQL text the plugin leads to. */
 function compiler(prefix: string): Kysely<Database> {

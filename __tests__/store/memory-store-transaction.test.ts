@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import { JitSsoError } from '../../lib/errors.js';
-import { UNTRACKED_TRANSACTION, runTransaction } from '../../lib/internal/transaction-context.js';
 import { MemoryUserStore, type NewUser, type UserStore } from '../../lib/store/index.js';
 
 const AT = new Date('2024-05-01T10:00:00.000Z');
@@ -64,52 +63,6 @@ describe('MemoryUserStore transactions', () => {
     expect(await store.findUserByIdentity({ provider: 'entra', subject: 'sub-inside' })).toBeNull();
   });
 
-  it('reads outside an open transaction do not see its uncommitted writes', async () => {
-    const store = new MemoryUserStore();
-    const hold = gate();
-    let seenInside: string | undefined;
-    const tx = store.transaction(async (t) => {
-      await t.createUser(newUser('draft'));
-      seenInside = (await t.findUserByIdentity({ provider: 'entra', subject: 'sub-draft' }))?.username;
-      await hold.opened;
-    });
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(await store.findUserByIdentity({ provider: 'entra', subject: 'sub-draft' })).toBeNull();
-    hold.open();
-    await tx;
-    expect(seenInside).toBe('draft');
-    expect((await store.findUserByIdentity({ provider: 'entra', subject: 'sub-draft' }))?.username).toBe('draft');
-  });
-
-  it('calls to the outer store made inside fn take part in the transaction instead of deadlocking', async () => {
-    const store = new MemoryUserStore();
-    await expect(
-      store.transaction(async () => {
-        await store.createUser(newUser('outer'));
-        await store.appendAudit({ at: AT, type: 'login', subType: 'denied', provider: 'entra', subject: 'sub-outer' });
-        throw refusal();
-      }),
-    ).rejects.toMatchObject({ code: 'ERR_JIT_SSO_LOGIN_REFUSED' });
-    expect(await store.findUserByIdentity({ provider: 'entra', subject: 'sub-outer' })).toBeNull();
-    expect(await store.listAuditEvents()).toEqual([]);
-  });
-
-  it('a call on the outer store at the very start of a nested transaction belongs to it and is undone with it', async () => {
-    const store = new MemoryUserStore();
-    await store.transaction(async (tx) => {
-      await tx.createUser(newUser('kept'));
-      await expect(
-        tx.transaction!(() => {
-          // Made before fn's first await, while the outer transaction's call (tx.transaction) is on the stack.
-          const created = store.createUser(newUser('nested-outer'));
-          return created.then(() => Promise.reject(refusal()));
-        }),
-      ).rejects.toMatchObject({ code: 'ERR_JIT_SSO_LOGIN_REFUSED' });
-    });
-    expect(await store.findUserByIdentity({ provider: 'entra', subject: 'sub-kept' })).not.toBeNull();
-    expect(await store.findUserByIdentity({ provider: 'entra', subject: 'sub-nested-outer' })).toBeNull();
-  });
-
   it('a nested transaction that rejects undoes only its own writes', async () => {
     const store = new MemoryUserStore();
     await store.transaction(async (tx) => {
@@ -139,7 +92,7 @@ describe('MemoryUserStore transactions', () => {
       await tx.appendAudit(event('outer'));
       await tx.transaction!(async (inner) => {
         await inner.appendAudit(event('inner'));
-        const seen = await store.listAuditEvents({ limit: 3 });
+        const seen = await inner.listAuditEvents!({ limit: 3 });
         expect(seen.map((e) => e.subject)).toEqual(['inner', 'outer', 'before-999']);
       });
       await expect(
@@ -153,17 +106,6 @@ describe('MemoryUserStore transactions', () => {
     expect(all).toHaveLength(1002);
     expect(all.slice(0, 3).map((e) => e.subject)).toEqual(['inner', 'outer', 'before-999']);
     expect(all.some((e) => e.subject === 'rolled-back' || e.subject === 'inner-dropped')).toBe(false);
-    // Uncommitted events are not seen outside the transaction.
-    const held = gate();
-    const open = store.transaction(async (tx) => {
-      await tx.appendAudit(event('uncommitted'));
-      await held.opened;
-    });
-    await new Promise((resolve) => setImmediate(resolve));
-    expect((await store.listAuditEvents({ limit: 1 }))[0]?.subject).toBe('inner');
-    held.open();
-    await open;
-    expect((await store.listAuditEvents({ limit: 1 }))[0]?.subject).toBe('uncommitted');
   });
 
   it('a store handed out by a finished transaction writes to the store itself', async () => {
@@ -219,7 +161,7 @@ describe('MemoryUserStore transactions on a store with a history', () => {
         await tx.changeRoles(ids[3]!, { add: [{ role: 'Admin', source: 'manual' }], remove: [{ role: 'Viewer', source: 'idp', provider: 'entra' }] });
         await tx.updateUser(ids[3]!, { username: 'renamed', fields: { seen: null } });
         await tx.appendAudit({ at: AT, type: 'login', subType: 'auto-provisioned-user', provider: 'entra', subject: 'sub-intruder' });
-        await store.createRole('Ghost');
+        await (tx as MemoryUserStore).createRole('Ghost');
         throw refusal();
       }),
     ).rejects.toMatchObject({ code: 'ERR_JIT_SSO_LOGIN_REFUSED' });
@@ -258,96 +200,5 @@ describe('MemoryUserStore transactions on a store with a history', () => {
     ).rejects.toMatchObject({ code: 'ERR_JIT_SSO_LOGIN_REFUSED' });
     expect(seenInOuter).toBe('saved');
     expect(await snapshot(store)).toEqual(before);
-  });
-
-  it('outer-store calls inside a transaction still join it after other transactions have come and gone', async () => {
-    const { store } = await storeWithHistory(5);
-    await store.transaction(async () => {});
-    await expect(
-      store.transaction(async () => {
-        await store.createUser(newUser('outer-again'));
-        throw refusal();
-      }),
-    ).rejects.toMatchObject({ code: 'ERR_JIT_SSO_LOGIN_REFUSED' });
-    expect(await store.findUserByIdentity({ provider: 'entra', subject: 'sub-outer-again' })).toBeNull();
-    await store.createUser(newUser('after-all'));
-    expect(await store.findUserByIdentity({ provider: 'entra', subject: 'sub-after-all' })).not.toBeNull();
-  });
-});
-
-describe("MemoryUserStore's untracked transaction (the provisioner's)", () => {
-  const sub = (key: string) => ({ provider: 'entra', subject: `sub-${key}` });
-
-  it('commits what fn writes through the store it is given, and undoes all of it when fn rejects', async () => {
-    const store = new MemoryUserStore();
-    await store[UNTRACKED_TRANSACTION](async (tx) => {
-      await tx.createUser(newUser('kept'));
-      await tx.appendAudit({ at: AT, type: 'login', subType: 'auto-provisioned-user', provider: 'entra', subject: 'sub-kept' });
-    });
-    await expect(
-      store[UNTRACKED_TRANSACTION](async (tx) => {
-        await tx.createUser(newUser('dropped'));
-        await tx.appendAudit({ at: AT, type: 'login', subType: 'auto-provisioned-user', provider: 'entra', subject: 'sub-dropped' });
-        throw refusal();
-      }),
-    ).rejects.toMatchObject({ code: 'ERR_JIT_SSO_LOGIN_REFUSED' });
-    expect(await store.findUserByIdentity(sub('kept'))).not.toBeNull();
-    expect(await store.findUserByIdentity(sub('dropped'))).toBeNull();
-    expect((await store.listAuditEvents()).map((e) => e.subject)).toEqual(['sub-kept']);
-  });
-
-  it('runs one at a time with tracked transactions and with writes outside', async () => {
-    const store = new MemoryUserStore();
-    const steps: string[] = [];
-    const held = gate();
-    const first = store[UNTRACKED_TRANSACTION](recording(steps, 'untracked', 'u', held.opened));
-    const second = store.transaction(recording(steps, 'tracked', 't'));
-    const outside = store.createUser(newUser('o')).then(() => steps.push('outside'));
-    await new Promise((resolve) => setImmediate(resolve));
-    held.open();
-    await Promise.all([first, second, outside]);
-    expect(steps).toEqual(['untracked:start', 'untracked:end', 'tracked:start', 'tracked:end', 'outside']);
-  });
-
-  it('does not track the async context: the outer store, read inside it, sees only what is committed', async () => {
-    const store = new MemoryUserStore();
-    let seen: unknown = 'not read';
-    await store[UNTRACKED_TRANSACTION](async (tx) => {
-      await tx.createUser(newUser('draft'));
-      await Promise.resolve();
-      seen = await store.findUserByIdentity(sub('draft'));
-    });
-    expect(seen).toBeNull();
-    expect(await store.findUserByIdentity(sub('draft'))).not.toBeNull();
-  });
-
-  it('a subclass, or an instance with a method replaced, gets the tracked transaction (its methods may call the outer store)', async () => {
-    class AuditedStore extends MemoryUserStore {}
-    const patched = new MemoryUserStore();
-    const createUser = patched.createUser.bind(patched);
-    patched.createUser = (input) => createUser(input);
-    for (const store of [new AuditedStore(), patched]) {
-      let seen: unknown;
-      await expect(
-        store[UNTRACKED_TRANSACTION](async () => {
-          await store.createUser(newUser('outer'));
-          seen = await store.findUserByIdentity(sub('outer'));
-          throw refusal();
-        }),
-      ).rejects.toMatchObject({ code: 'ERR_JIT_SSO_LOGIN_REFUSED' });
-      expect(seen).not.toBeNull();
-      expect(await store.findUserByIdentity(sub('outer'))).toBeNull();
-    }
-  });
-
-  it('runTransaction takes the untracked transaction where offered, else transaction(), else runs fn on the store', async () => {
-    const calls: string[] = [];
-    const untracked = { [UNTRACKED_TRANSACTION]: async (fn: (s: UserStore) => Promise<string>) => (calls.push('untracked'), fn(untracked as unknown as UserStore)), transaction: async () => 'no' };
-    const tracked = { transaction: async (fn: (s: UserStore) => Promise<string>) => (calls.push('tracked'), fn(tracked as unknown as UserStore)) };
-    const plain = {};
-    expect(await runTransaction(untracked as unknown as UserStore, async (s) => (s === (untracked as unknown) ? 'u' : 'x'))).toBe('u');
-    expect(await runTransaction(tracked as unknown as UserStore, async (s) => (s === (tracked as unknown) ? 't' : 'x'))).toBe('t');
-    expect(await runTransaction(plain as unknown as UserStore, async (s) => (s === (plain as unknown) ? 'p' : 'x'))).toBe('p');
-    expect(calls).toEqual(['untracked', 'tracked']);
   });
 });

@@ -8,7 +8,7 @@ import type { UserStore } from '../store/user-store.js';
 
 /** Opens `sqlite:<file>` or `postgres://…` for reading. The SQLite file must exist (it is never created). */
 export async function openReadOnlyStore(url: string): Promise<{ store: UserStore; close(): Promise<void> }> {
-  const { SqlUserStore } = await import('../sql/index.js');
+  const { SqlUserStore } = await import('../store/sql/index.js');
   if (url.startsWith('sqlite:')) {
     const filename = url.slice('sqlite:'.length);
     if (!filename || !existsSync(filename)) {

@@ -4,10 +4,10 @@
  * @module
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { LRUCache } from 'lru-cache';
 import passport from 'passport';
 import { JitSsoError, isJitSsoError } from '../errors.js';
 import { consoleLogger } from '../internal/logger.js';
-import { TtlLru } from '../internal/ttl-lru.js';
 import { auditRecorder, describeError } from '../provisioning/audit.js';
 import { jitProvision, type JitProvisioner } from '../provisioning/jit-provision.js';
 import { resolvePolicy } from '../provisioning/policy.js';
@@ -55,7 +55,9 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
   const record = auditRecorder(o.store, o.onAudit, logger);
   // Only for running the providers' strategies (`authenticate` with a callback, no Passport session).
   const authenticator = new passport.Passport();
-  const userCache = new TtlLru<StoredUser>(o.userCache === false ? 0 : (o.userCache?.max ?? 10_000), o.userCache === false ? 0 : (o.userCache?.ttlMs ?? 5_000));
+  const { max = 10_000, ttlMs = 5_000 } = o.userCache === false ? { max: 0 } : (o.userCache ?? {});
+  // lru-cache reads a ttl of 0 as "never expires": a cache of 0 ms (or 0 users) is none at all.
+  const userCache = max > 0 && ttlMs > 0 ? new LRUCache<string, StoredUser>({ max, ttl: ttlMs }) : undefined;
 
   const provisioners = new Map<string, JitProvisioner>();
   const mounted = new Map<string, MountedProvider>();
@@ -84,7 +86,7 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
   const routes = express.Router();
   routes.use(
     base || '/',
-    authRoutes({ authenticator, providers: mounted, landingPath: o.landingPath, hooks, logger, record, rememberUser: (user) => userCache.set(user.id, user), forgetUser: (id) => userCache.delete(id) }),
+    authRoutes({ authenticator, providers: mounted, landingPath: o.landingPath, hooks, logger, record, rememberUser: (user) => userCache?.set(user.id, user), forgetUser: (id) => userCache?.delete(id) }),
   );
   const mayBeOurs = mayBeUnder(base);
   // One context per mount path, made again only when the path changes (a mount path with a parameter).
@@ -103,7 +105,7 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
     const session = loginSessionOf(req)!;
     const id = session.jitSso?.userId;
     if (typeof id !== 'string') return then();
-    const cached = userCache.get(id);
+    const cached = userCache?.get(id);
     if (cached) {
       req.user = cached as unknown as Express.User;
       return then();
@@ -113,7 +115,7 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
       (user) => {
         if (user?.status !== 'active') delete session.jitSso;
         else {
-          userCache.set(id, user);
+          userCache?.set(id, user);
           req.user = user as unknown as Express.User;
         }
         then();
@@ -155,6 +157,6 @@ export function jitSso(options: JitSsoOptions): JitSsoMiddleware {
   router.use(jitSsoRequest);
 
   Object.defineProperty(router, 'provisioners', { value: provisioners });
-  Object.defineProperty(router, 'invalidateUser', { value: (id: string) => userCache.delete(id) });
+  Object.defineProperty(router, 'invalidateUser', { value: (id: string) => userCache?.delete(id) });
   return router;
 }

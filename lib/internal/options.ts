@@ -26,3 +26,10 @@ function joinPath(base: string, path: readonly PropertyKey[]): string {
   }
   return out || '(options)';
 }
+
+/** `name` when it is a non-empty role name; rejects `ERR_JIT_SSO_INVALID_OPTIONS` at `path` otherwise. */
+export function checkRoleName(name: unknown, path: string): string {
+  if (typeof name !== 'string' || name.trim() === '')
+    throw new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', { details: { path } });
+  return name;
+}

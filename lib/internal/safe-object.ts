@@ -59,3 +59,15 @@ export function readOwnPath(object: unknown, path: readonly string[]): unknown {
   }
   return current;
 }
+
+/**
+ * A copy of custom fields on a prototype-less object, arrays copied too: a claim named `__proto__`
+ * stays a plain key, and the copy shares nothing with `fields`.
+ * @example
+ * copyFields({ __proto__: 'x' } as Record<string, string>); // { __proto__: 'x' } as an own key
+ */
+export function copyFields(fields: Readonly<Record<string, string | string[]>> | undefined): Record<string, string | string[]> {
+  const out = createSafeRecord<string | string[]>();
+  for (const [key, value] of Object.entries(fields ?? {})) out[key] = Array.isArray(value) ? [...value] : value;
+  return out;
+}

@@ -8,7 +8,6 @@ import type { PresetName } from '../identity/presets.js';
 import { toIdentity } from '../identity/to-identity.js';
 import type { ClaimMap, Identity } from '../identity/types.js';
 import { consoleLogger, type Logger } from '../internal/logger.js';
-import { runTransaction } from '../internal/transaction-context.js';
 import type { AuditChanges, AuditEvent, AuditSubType, StoredUser, UserStore } from '../store/user-store.js';
 import { auditRecorder, describeError, loginContextOf, loginEvent, type AuditRecorder, type LoginContext } from './audit.js';
 import { checkAllowed } from './gates.js';
@@ -135,8 +134,8 @@ export function jitProvision(options: JitProvisionOptions): JitProvisioner {
     if (plan.action === 'deny') {
       return refuse(identity, refusal(plan.code, notLinked ? `${plan.reason}; ${notLinked}` : plan.reason), plan.subType, context, now, plan.userId);
     }
-    // apply() calls only the store it is given, so jit-sso's own stores need not track the async context.
-    const result = await fromStore(() => runTransaction(store, (tx) => apply(tx, plan, identity, context, now, notLinked)));
+    const write = (tx: UserStore) => apply(tx, plan, identity, context, now, notLinked);
+    const result = await fromStore(() => (store.transaction ? store.transaction(write) : write(store)));
     await record(result.event, { stored: true });
     return result;
   }

@@ -6,10 +6,10 @@ import type { ListUsersQuery, UserAdmin } from './user-admin.js';
 import { randomUUID } from 'node:crypto';
 import { JitSsoError } from '../errors.js';
 import type { Logger } from '../internal/logger.js';
-import { TransactionContext, UNTRACKED_TRANSACTION, isPlainInstance } from '../internal/transaction-context.js';
-import { Mutex, type State, addRoles, applyOptional, applyRoleChange } from '../internal/memory-state.js';
-import { checkRoleName, commitLayer, conflict, copyEvent, copyFields, copyUser, layerOver } from '../internal/memory-state.js';
-import { fold, found, linkKey, notFound, page, single, userOrThrow } from '../internal/memory-state.js';
+import { checkRoleName } from '../internal/options.js';
+import { copyFields } from '../internal/safe-object.js';
+import { State, addRoles, applyOptional, applyRoleChange, conflict, copyEvent, copyUser } from './memory-state.js';
+import { fold, found, linkKey, notFound, page, single, userOrThrow } from './memory-state.js';
 import { USER_STATUSES, type AuditEvent, type AuditQuery, type IdentityLink, type NewUser } from './user-store.js';
 import type { RoleChange, StoredUser, UserPatch, UserStatus, UserStore } from './user-store.js';
 
@@ -25,11 +25,10 @@ export interface MemoryUserStoreOptions {
   logger?: Pick<Logger, 'warn'> | { warn(message: string): void };
 }
 
-
-interface Tx {
-  /** A layer over the state (or the enclosing transaction's layer), written down when `fn` resolves. */
-  state: State;
-  open: boolean;
+/** One open transaction: the store handed to its `fn` writes without waiting for the lock while `open`. */
+class Transaction {
+  open = true;
+  constructor(readonly state: State) {}
 }
 
 const PRODUCTION_WARNING =
@@ -42,10 +41,10 @@ const PRODUCTION_WARNING =
  * `runUserStoreConformance`. Everything lives in memory and is lost on restart, so it warns when
  * `NODE_ENV` is `production`.
  *
- * Writes are serialised and each one checks and writes without yielding, so concurrent first logins
- * of one person end as one user. `transaction(fn)` runs `fn` on a layer over the state whose writes
- * reach the state only when `fn` resolves; other writes wait until it settles, and other reads do
- * not see it.
+ * Writes are serialised by one lock and each one checks and writes without yielding, so concurrent
+ * first logins of one person end as one user. `transaction(fn)` holds the lock while `fn` runs and
+ * writes straight into the state, logging how to undo each write; a rejection undoes them. Other
+ * writes wait until it settles; reads do not wait, so they may see a write it later undoes.
  *
  * @example
  * const store = new MemoryUserStore({ roles: ['Admin', 'Viewer'] });
@@ -53,18 +52,16 @@ const PRODUCTION_WARNING =
  * await store.grantRole(userId, 'Admin');
  */
 export class MemoryUserStore implements UserStore, UserAdmin {
-  readonly #state: State = layerOver();
-  readonly #writes = new Mutex();
-  readonly #context = new TransactionContext<Tx>();
-  /**
-   * The transaction of the bound-store call whose synchronous part is running: every method reads
-   * or writes the state before its first `await`, so a transaction's own calls need no async-context
-   * run of their own (the context stays for calls on the outer store made inside `fn`).
-   */
-  #bound: Tx | undefined;
+  readonly #state: State;
+  /** Set on the store handed to a transaction's `fn`. */
+  readonly #tx: Transaction | undefined;
 
-  constructor(options: MemoryUserStoreOptions = {}) {
-    (options.roles ?? []).forEach((role, i) => this.#state.roles.set(checkRoleName(role, `roles[${i}]`), true));
+  /** @param inside Internal: the transaction a store handed to `fn` belongs to. */
+  constructor(options: MemoryUserStoreOptions = {}, inside?: Transaction) {
+    this.#tx = inside;
+    this.#state = inside?.state ?? new State();
+    if (inside) return;
+    (options.roles ?? []).forEach((role, i) => this.#state.roles.add(checkRoleName(role, `roles[${i}]`)));
     const logger = options.logger ?? console;
     // A lone string is what pino, console and a `warn(message)` logger all print as the message.
     if (process.env.NODE_ENV === 'production')
@@ -127,8 +124,8 @@ export class MemoryUserStore implements UserStore, UserAdmin {
         lastLoginAt: new Date(at),
       };
       applyOptional(user, input.profile);
-      s.users.set(user.id, user);
-      s.links.set(key, user.id);
+      s.setUser(user);
+      s.link(key, user.id);
       return copyUser(user);
     });
   }
@@ -148,7 +145,7 @@ export class MemoryUserStore implements UserStore, UserAdmin {
         if (value === null) delete next.fields[key];
         else next.fields[key] = Array.isArray(value) ? [...value] : value;
       }
-      s.users.set(id, next);
+      s.setUser(next);
       return copyUser(next);
     });
   }
@@ -159,7 +156,7 @@ export class MemoryUserStore implements UserStore, UserAdmin {
       userOrThrow(s, userId);
       const key = linkKey(link);
       if (s.links.has(key)) throw conflict(link);
-      s.links.set(key, userId);
+      s.link(key, userId);
     });
   }
 
@@ -179,7 +176,7 @@ export class MemoryUserStore implements UserStore, UserAdmin {
 
   /** Appends a copy of the event. */
   async appendAudit(event: AuditEvent): Promise<void> {
-    return this.#write((s) => void s.audit.push(copyEvent(event)));
+    return this.#write((s) => s.addAudit(copyEvent(event)));
   }
 
   /** Audit events, newest first, filtered by `userId` / `subType`; `limit` @default 100. */
@@ -197,39 +194,41 @@ export class MemoryUserStore implements UserStore, UserAdmin {
   }
 
   /**
-   * Runs `fn` against a store bound to a layer over the state: the layer's writes go into the state
-   * when `fn` resolves and are dropped when it rejects, so a transaction costs what it writes.
-   * Transactions run one at a time. A nested call acts as a savepoint.
+   * Runs `fn` with the store to use inside the transaction: its writes are undone when `fn` rejects.
+   * Transactions run one at a time, and other writes wait for them. A call on this store (rather than
+   * the one `fn` is given) is not part of the transaction: a write made so from inside `fn` waits for
+   * the transaction, so `fn` must not await it. A `transaction()` on the store `fn` is given is a savepoint.
    */
   async transaction<T>(fn: (store: UserStore) => Promise<T>): Promise<T> {
-    return this.#transaction(fn, true);
-  }
-
-  /** {@link transaction} for jit-sso's provisioner, whose `fn` calls only the store it is given: the async context is not tracked. */
-  [UNTRACKED_TRANSACTION]<T>(fn: (store: UserStore) => Promise<T>): Promise<T> {
-    return isPlainInstance(this, MemoryUserStore) ? this.#transaction(fn, false) : this.transaction(fn);
-  }
-
-  async #transaction<T>(fn: (store: UserStore) => Promise<T>, tracked: boolean): Promise<T> {
-    const parent = this.#activeTx();
-    const release = parent ? undefined : await this.#writes.lock();
-    const tx: Tx = { state: layerOver(parent ? parent.state : this.#state), open: true };
-    // While fn starts, a call on the outer store belongs to this transaction, not the one binding this call.
-    const start = () => this.#within(undefined, () => fn(this.#bind(tx)));
+    const state = this.#state;
+    if (this.#tx?.open) {
+      const mark = state.undo!.length;
+      try {
+        return await fn(this);
+      } catch (err) {
+        state.rollback(mark);
+        throw err;
+      }
+    }
+    const release = await state.lock();
+    const tx = new Transaction(state);
+    state.undo = [];
     try {
-      const result = await (tracked ? this.#context.run(tx, start) : start());
-      commitLayer(tx.state);
-      return result;
+      return await fn(new MemoryUserStore({}, tx));
+    } catch (err) {
+      state.rollback();
+      throw err;
     } finally {
       tx.open = false;
-      release?.();
+      state.undo = undefined;
+      release();
     }
   }
 
   /** Makes a role exist (idempotent). Rejects `ERR_JIT_SSO_INVALID_OPTIONS` for an empty name. */
   async createRole(name: string): Promise<void> {
     checkRoleName(name, 'name');
-    return this.#write((s) => void s.roles.set(name, true));
+    return this.#write((s) => s.addRole(name));
   }
 
   /** Every role, in the order they were created. */
@@ -275,52 +274,21 @@ export class MemoryUserStore implements UserStore, UserAdmin {
     return user;
   }
 
-  /** The open transaction this call runs in, if any (found through the async context, so the outer store works too). */
-  #activeTx(): Tx | undefined {
-    const tx = this.#bound ?? this.#context.current();
-    return tx?.open ? tx : undefined;
-  }
-
-  /** Runs the synchronous part of `call` with `tx` as the bound transaction. */
-  #within<T>(tx: Tx | undefined, call: () => T): T {
-    const outer = this.#bound;
-    this.#bound = tx;
-    try {
-      return call();
-    } finally {
-      this.#bound = outer;
-    }
-  }
-
   #read<T>(fn: (s: State) => T): T {
-    return fn(this.#activeTx()?.state ?? this.#state);
+    return fn(this.#state);
   }
 
-  /** Inside a transaction, writes its layer at once (no promise of its own); outside, waits for the lock. */
+  /** In the open transaction `fn` was given this store by, writes at once; otherwise waits for the lock. */
   #write<T>(fn: (s: State) => T): T | Promise<T> {
-    const tx = this.#activeTx();
-    return tx ? fn(tx.state) : this.#locked(fn);
+    return this.#tx?.open ? fn(this.#state) : this.#locked(fn);
   }
 
   async #locked<T>(fn: (s: State) => T): Promise<T> {
-    const release = await this.#writes.lock();
+    const release = await this.#state.lock();
     try {
       return fn(this.#state);
     } finally {
       release();
     }
-  }
-
-  /** This store seen through `tx`: every call runs inside it, whatever async context the caller is in (see `#bound`). */
-  #bind(tx: Tx): UserStore {
-    return new Proxy(this, {
-      get: (target, key) => {
-        const value: unknown = Reflect.get(target, key);
-        if (typeof value !== 'function') return value;
-        const method = value as (...args: unknown[]) => unknown;
-        // Once the transaction is over its store is the store itself.
-        return (...args: unknown[]) => (tx.open ? this.#within(tx, () => method.apply(target, args)) : method.apply(target, args));
-      },
-    });
   }
 }

@@ -243,10 +243,13 @@ export interface UserStore {
   listAuditEvents?(query?: AuditQuery): Promise<AuditEvent[]>;
 
   /**
-   * Optional. Runs `fn` against a store bound to one transaction: everything it did is undone when it
-   * rejects, and the transaction rejects with `fn`'s own error (jit-sso must see a conflict raised
-   * inside). The store handed to `fn` is valid until `fn` settles. Without it, jit-sso's writes for
+   * Optional. Runs `fn` in one transaction: `fn` gets the store to use, and everything done through
+   * it is undone when `fn` rejects; the transaction rejects with `fn`'s own error (jit-sso must see a
+   * conflict raised inside). Calls on the outer store inside `fn` are not part of the transaction.
+   * The store handed to `fn` is valid until `fn` settles. Without this method, jit-sso's writes for
    * one login are separate atomic calls.
+   * @example
+   * async transaction(fn) { return this.db.transaction((trx) => fn(new MyStore(trx))); }
    */
   transaction?<T>(fn: (store: UserStore) => Promise<T>): Promise<T>;
 }

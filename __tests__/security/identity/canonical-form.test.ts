@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { canonicalKey, isNfkcStable } from '../../../lib/internal/canonical.js';
 import { matchRoles } from '../../../lib/provisioning/roles.js';
 import { resolvePolicy } from '../../../lib/provisioning/policy.js';
-import { SqlUserStore } from '../../../lib/sql/index.js';
+import { SqlUserStore } from '../../../lib/store/sql/index.js';
 import { MemoryUserStore } from '../../../lib/store/memory-store.js';
 import type { NewUser } from '../../../lib/store/user-store.js';
 import { describePg, usePgSchema, useTempDir } from '../../sql/databases.js';

@@ -4,20 +4,18 @@
  * @module
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { JitSsoError, isJitSsoError } from '../errors.js';
-import { canonicalKey } from '../internal/canonical.js';
-import { checkRoleName } from '../internal/memory-state.js';
-import { TransactionContext, UNTRACKED_TRANSACTION, isPlainInstance } from '../internal/transaction-context.js';
-import type { ListUsersQuery, UserAdmin } from '../store/user-admin.js';
-import { USER_STATUSES, type AuditEvent, type AuditQuery, type IdentityLink, type NewUser, type RoleChange } from '../store/user-store.js';
-import type { StoredUser, UserPatch, UserStatus, UserStore } from '../store/user-store.js';
+import { JitSsoError, isJitSsoError } from '../../errors.js';
+import { canonicalKey } from '../../internal/canonical.js';
+import { checkRoleName } from '../../internal/options.js';
+import type { ListUsersQuery, UserAdmin } from '../user-admin.js';
+import { USER_STATUSES, type AuditEvent, type AuditQuery, type IdentityLink, type NewUser, type RoleChange } from '../user-store.js';
+import type { StoredUser, UserPatch, UserStatus, UserStore } from '../user-store.js';
 import { openDatabase } from './connect.js';
 import { runMigrations } from './migrations.js';
 import { parseConnection, resolveSqlOptions, type SqlConnection, type SqlUserStoreOptions } from './options.js';
 import * as q from './queries.js';
 import { codecFor, isForeignKeyViolation, userNotFound, type Codec } from './rows.js';
 import { TablePrefixPlugin, type Database, type SqlDialect } from './schema.js';
-import { QueryTemplates } from './templates.js';
 
 /** One open transaction; `open` turns false when its `fn` settles. */
 interface Scope {
@@ -35,10 +33,6 @@ interface Core {
   dialect: SqlDialect;
   prefix: string;
   codec: Codec;
-  /** The login's statements, compiled once per shape (for the store and its transactions alike). */
-  templates: QueryTemplates;
-  /** The transaction the current async call runs in, so that the outer store joins it too. */
-  scopes: TransactionContext<Scope>;
   close(): Promise<void>;
 }
 
@@ -75,7 +69,8 @@ export class SqlUserStore implements UserStore, UserAdmin {
   /**
    * Opens the database, loading `better-sqlite3` or `pg` (only the one the connection needs), and
    * runs pending migrations unless `migrate: false`. SQLite files get WAL, `foreign_keys = ON`, a
-   * 5 s `busy_timeout` and a cache of prepared statements.
+   * 5 s `busy_timeout`, durable commits (`synchronous = FULL` unless the connection says `'normal'`) and
+   * a cache of prepared statements.
    *
    * Rejects `ERR_JIT_SSO_INVALID_OPTIONS` for a wrong option, a missing driver (naming the package to
    * install) or a SQLite file that cannot be opened; `ERR_JIT_SSO_STORE_UNAVAILABLE` when a
@@ -93,8 +88,6 @@ export class SqlUserStore implements UserStore, UserAdmin {
       dialect: opened.dialect,
       prefix: tablePrefix,
       codec: codecFor(opened.dialect),
-      templates: new QueryTemplates(),
-      scopes: new TransactionContext<Scope>(),
       close: opened.close,
     });
     try {
@@ -207,31 +200,22 @@ export class SqlUserStore implements UserStore, UserAdmin {
   }
 
   /**
-   * Runs `fn` with a store bound to one database transaction: committed when `fn` resolves, rolled
-   * back when it rejects (with `fn`'s error). Calls on this store from inside `fn` join the
-   * transaction too; a nested `transaction()` is a savepoint.
+   * Runs `fn` with the store bound to one database transaction: committed when `fn` resolves, rolled
+   * back when it rejects (with `fn`'s error). Calls on this store (rather than the one `fn` is given)
+   * are not part of the transaction: on SQLite they wait for it to end. A `transaction()` on the
+   * store `fn` is given is a savepoint.
    * @example
    * await store.transaction(async (tx) => { const user = await tx.createUser(input); await tx.appendAudit(event); });
    */
   async transaction<T>(fn: (store: UserStore) => Promise<T>): Promise<T> {
-    return this.#transaction(fn, true);
-  }
-
-  /** {@link transaction} for jit-sso's provisioner, whose `fn` calls only the store it is given: the async context is not tracked. */
-  [UNTRACKED_TRANSACTION]<T>(fn: (store: UserStore) => Promise<T>): Promise<T> {
-    return isPlainInstance(this, SqlUserStore) ? this.#transaction(fn, false) : this.transaction(fn);
-  }
-
-  async #transaction<T>(fn: (store: UserStore) => Promise<T>, tracked: boolean): Promise<T> {
-    const run = (scope: Scope, bound: SqlUserStore) => (tracked ? this.#core.scopes.run(scope, () => fn(bound)) : fn(bound));
-    const parent = this.#activeScope();
-    if (parent) return inSavepoint(parent, () => run(parent, this.#scope === parent ? this : new SqlUserStore(this.#core, parent)));
+    const scope = this.#activeScope();
+    if (scope) return inSavepoint(scope, () => fn(this));
     return this.#core.db.transaction().execute(async (trx) => {
-      const scope: Scope = { trx, open: true, savepoints: 0 };
+      const bound: Scope = { trx, open: true, savepoints: 0 };
       try {
-        return await run(scope, new SqlUserStore(this.#core, scope));
+        return await fn(new SqlUserStore(this.#core, bound));
       } finally {
-        scope.open = false;
+        bound.open = false;
       }
     });
   }
@@ -290,11 +274,9 @@ export class SqlUserStore implements UserStore, UserAdmin {
     return user;
   }
 
-  /** The open transaction this call belongs to: the one this store is bound to, or the caller's (async context). */
+  /** The open transaction this store is bound to, if any. */
   #activeScope(): Scope | undefined {
-    if (this.#scope?.open) return this.#scope;
-    const scope = this.#core.scopes.current();
-    return scope?.open ? scope : undefined;
+    return this.#scope?.open ? this.#scope : undefined;
   }
 
   #db(): Kysely<Database> {
@@ -302,8 +284,8 @@ export class SqlUserStore implements UserStore, UserAdmin {
   }
 
   #ctx(db: Kysely<Database>): q.QueryContext {
-    const { codec, dialect, templates } = this.#core;
-    return { db, codec, dialect, templates };
+    const { codec, dialect } = this.#core;
+    return { db, codec, dialect };
   }
 
   /** Runs `fn` all or nothing: in a new transaction, or in a savepoint of the open one. */

@@ -1,38 +1,67 @@
 /**
  * The state of `MemoryUserStore` and the pure helpers that read and change it: copies, matching,
- * role changes, paging, and the write lock.
+ * role changes, paging. Private to the memory store.
  * @module
  */
 import { JitSsoError } from '../errors.js';
-import type { AuditEvent, IdentityLink, RoleAssignment, RoleChange, StoredUser } from '../store/user-store.js';
-import { canonicalKey } from './canonical.js';
-import { LayeredList, LayeredMap } from './layered-state.js';
+import { canonicalKey } from '../internal/canonical.js';
+import { copyFields } from '../internal/safe-object.js';
+import type { AuditEvent, IdentityLink, RoleAssignment, RoleChange, StoredUser } from './user-store.js';
 
 const OPTIONAL_FIELDS = ['domain', 'email', 'emailVerified', 'displayName', 'firstName', 'lastName'] as const;
 type OptionalField = (typeof OPTIONAL_FIELDS)[number];
-type Fields = StoredUser['fields'];
 
 /**
- * The store's data, or a transaction's layer over it. Stored users (and their role assignments)
- * are replaced, never changed in place, so a layer can share them with the state below it.
+ * The store's data, its write lock, and the undo log of the open transaction. Every write goes
+ * through a method here, which logs how to undo it while a transaction is open; the lock keeps any
+ * other write out until that transaction has committed or rolled back. Stored users (and their role
+ * assignments) are replaced, never changed in place.
  */
-export interface State {
-  users: LayeredMap<string, StoredUser>;
+export class State {
+  readonly users = new Map<string, StoredUser>();
   /** `linkKey(identity)` → user id. */
-  links: LayeredMap<string, string>;
+  readonly links = new Map<string, string>();
   /** Role names, in the order they were created. */
-  roles: LayeredMap<string, true>;
-  audit: LayeredList<AuditEvent>;
-}
-
-/** A FIFO async lock: each holder runs after the previous one released. */
-export class Mutex {
+  readonly roles = new Set<string>();
+  readonly audit: AuditEvent[] = [];
+  /** How to undo each write of the open transaction, oldest first; `undefined` when none is open. */
+  undo: (() => void)[] | undefined;
   #tail: Promise<void> = Promise.resolve();
+
+  /** Waits for the write lock (FIFO); resolves the function that releases it. */
   lock(): Promise<() => void> {
     const previous = this.#tail;
     let release!: () => void;
     this.#tail = new Promise<void>((resolve) => (release = resolve));
     return previous.then(() => release);
+  }
+
+  /** Undoes the open transaction's writes back to `mark` (the length of the log when a savepoint began). */
+  rollback(mark = 0): void {
+    const undo = this.undo ?? [];
+    while (undo.length > mark) undo.pop()!();
+  }
+
+  setUser(user: StoredUser): void {
+    const before = this.users.get(user.id);
+    this.users.set(user.id, user);
+    this.undo?.push(() => (before ? this.users.set(user.id, before) : this.users.delete(user.id)));
+  }
+
+  link(key: string, userId: string): void {
+    this.links.set(key, userId);
+    this.undo?.push(() => this.links.delete(key));
+  }
+
+  addRole(name: string): void {
+    if (this.roles.has(name)) return;
+    this.roles.add(name);
+    this.undo?.push(() => this.roles.delete(name));
+  }
+
+  addAudit(event: AuditEvent): void {
+    this.audit.push(event);
+    this.undo?.push(() => this.audit.pop());
   }
 }
 
@@ -47,31 +76,6 @@ export const conflict = (link: Pick<IdentityLink, 'provider'>) =>
   new JitSsoError('ERR_JIT_SSO_IDENTITY_CONFLICT', { details: { provider: link.provider } });
 /** The error for a user id that does not exist. */
 export const notFound = (userId: string) => new JitSsoError('ERR_JIT_SSO_USER_NOT_FOUND', { details: { userId } });
-
-/** `name` when it is a non-empty string; rejects `ERR_JIT_SSO_INVALID_OPTIONS` at `path` otherwise. */
-export function checkRoleName(name: unknown, path: string): string {
-  if (typeof name !== 'string' || name.trim() === '')
-    throw new JitSsoError('ERR_JIT_SSO_INVALID_OPTIONS', { details: { path } });
-  return name;
-}
-
-/** A state with nothing in it, or a layer over `below` whose writes stay in it until {@link commitLayer}. */
-export function layerOver(below?: State): State {
-  return {
-    users: new LayeredMap(below?.users),
-    links: new LayeredMap(below?.links),
-    roles: new LayeredMap(below?.roles),
-    audit: new LayeredList(below?.audit),
-  };
-}
-
-/** Writes a layer's changes into the state below it (synchronously, so no reader sees half of them). */
-export function commitLayer(layer: State): void {
-  layer.users.commit();
-  layer.links.commit();
-  layer.roles.commit();
-  layer.audit.commit();
-}
 
 /** The stored user (not a copy); rejects `ERR_JIT_SSO_USER_NOT_FOUND` when there is none. */
 export function userOrThrow(s: State, userId: string): StoredUser {
@@ -104,13 +108,6 @@ export function applyOptional(target: StoredUser, source: Partial<Record<Optiona
     if (value === null) delete target[field];
     else if (value !== undefined) (target as unknown as Record<OptionalField, unknown>)[field] = value;
   }
-}
-
-/** Custom fields live on prototype-less objects: claim names such as `__proto__` stay plain keys. */
-export function copyFields(fields: Readonly<Record<string, string | string[]>> | undefined): Fields {
-  const out: Fields = Object.create(null) as Fields;
-  for (const [key, value] of Object.entries(fields ?? {})) out[key] = Array.isArray(value) ? [...value] : value;
-  return out;
 }
 
 /** Deep copy of JSON-like data with `Date`s; unlike `structuredClone`, the copies belong to the caller's realm (Jest). */
@@ -164,7 +161,7 @@ export function copyUser(u: StoredUser): StoredUser {
 export function addRoles(
   roles: RoleAssignment[],
   add: readonly RoleAssignment[],
-  existing: LayeredMap<string, true>,
+  existing: ReadonlySet<string>,
 ): RoleAssignment[] {
   const keys = new Set(roles.map(roleKey));
   for (const assignment of add) {
@@ -180,7 +177,7 @@ export function applyRoleChange(s: State, userId: string, change: RoleChange): v
   const current = userOrThrow(s, userId);
   const removed = new Set(change.remove.map(roleKey));
   const kept = current.roles.filter((r) => !removed.has(roleKey(r)));
-  s.users.set(userId, { ...current, roles: addRoles(kept, change.add, s.roles) });
+  s.setUser({ ...current, roles: addRoles(kept, change.add, s.roles) });
 }
 
 /** `limit` items from `offset`; rejects `ERR_JIT_SSO_INVALID_OPTIONS` unless both are counts. */

@@ -5,31 +5,26 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
-import { canonicalKey as fold } from '../internal/canonical.js';
-import { copyFields } from '../internal/memory-state.js';
-import type { ListUsersQuery } from '../store/user-admin.js';
-import type { AuditEvent, AuditQuery, IdentityLink, NewUser, RoleAssignment, StoredUser, UserPatch } from '../store/user-store.js';
+import { canonicalKey as fold } from '../../internal/canonical.js';
+import { copyFields } from '../../internal/safe-object.js';
+import type { ListUsersQuery } from '../user-admin.js';
+import type { AuditEvent, AuditQuery, IdentityLink, NewUser, RoleAssignment, StoredUser, UserPatch } from '../user-store.js';
 import { auditColumns, changedColumns, count, identityConflict, isUniqueViolation, toAuditEvent, toUser, toUserWithRoles, userColumns, valuesOf } from './rows.js';
 import type { Codec, RoleRow, UserRowWithRoles, UserValues } from './rows.js';
 import type { Database, IdentitiesTable, SqlDialect, UsersTable } from './schema.js';
-import type { QueryTemplates } from './templates.js';
 
-/**
- * What every query needs: where to run, how the dialect writes values, and the store's compiled
- * queries (the statements of a login are built once per shape, see {@link QueryTemplates}).
- */
+/** What every query needs: where to run, and how the dialect writes values. */
 export interface QueryContext {
   db: Kysely<Database>;
   codec: Codec;
   dialect: SqlDialect;
-  templates: QueryTemplates;
 }
 
 /** What a query that reads users needs: the dialect writes the roles subquery. */
-export type ReadContext = Pick<QueryContext, 'db' | 'dialect' | 'templates'>;
+export type ReadContext = Pick<QueryContext, 'db' | 'dialect'>;
 
-/** Where a query runs and its compiled shapes: what a query that needs no codec takes. */
-export type RunContext = Pick<QueryContext, 'db' | 'templates'>;
+/** Where a query runs: what a query that needs no codec takes. */
+export type RunContext = Pick<QueryContext, 'db'>;
 
 type Db = Kysely<Database>;
 type UserRow = Selectable<UsersTable>;
@@ -90,22 +85,21 @@ function selectUsers(ctx: ReadContext) {
 
 /** The user with this id, or `null`; any string is a valid (maybe unknown) id. */
 export async function findById(ctx: ReadContext, id: string): Promise<StoredUser | null> {
-  const { rows } = await ctx.templates.execute(ctx.db, 'findById', [id], (id) => selectUsers(ctx).where('id', '=', id));
-  return rows[0] ? toUserWithRoles(rows[0]) : null;
+  const row = await selectUsers(ctx).where('id', '=', id).executeTakeFirst();
+  return row ? toUserWithRoles(row) : null;
 }
 
 /** The user linked to `provider` + `subject` (the identities primary key), or `null`. */
 export async function findByIdentity(ctx: ReadContext, provider: string, subject: string): Promise<StoredUser | null> {
-  const { rows } = await ctx.templates.execute(ctx.db, 'findByIdentity', [provider, subject], (provider, subject) =>
-    ctx.db
-      .selectFrom('identities')
-      .innerJoin('users', 'users.id', 'identities.user_id')
-      .selectAll('users')
-      .select(roleList(ctx))
-      .where('identities.provider', '=', provider)
-      .where('identities.subject', '=', subject),
-  );
-  return rows[0] ? toUserWithRoles(rows[0]) : null;
+  const row = await ctx.db
+    .selectFrom('identities')
+    .innerJoin('users', 'users.id', 'identities.user_id')
+    .selectAll('users')
+    .select(roleList(ctx))
+    .where('identities.provider', '=', provider)
+    .where('identities.subject', '=', subject)
+    .executeTakeFirst();
+  return row ? toUserWithRoles(row) : null;
 }
 
 /** The one user whose folded username (and domain, when given) match; `null` when none or several. */
@@ -125,34 +119,14 @@ function single(rows: readonly UserRowWithRoles[]): StoredUser | null {
 }
 
 /** The identity links of a user (none for an unknown id). */
-export async function identitiesOf({ db, templates }: RunContext, userId: string): Promise<IdentityLink[]> {
-  const { rows } = await templates.execute(db, 'identitiesOf', [userId], (userId) =>
-    db.selectFrom('identities').select(['provider', 'subject', 'issuer']).where('user_id', '=', userId),
-  );
+export async function identitiesOf({ db }: RunContext, userId: string): Promise<IdentityLink[]> {
+  const rows = await db.selectFrom('identities').select(['provider', 'subject', 'issuer']).where('user_id', '=', userId).execute();
   return Array.from(rows, (r) => (r.issuer === null ? { provider: r.provider, subject: r.subject } : { provider: r.provider, subject: r.subject, issuer: r.issuer }));
 }
 
 /** True when the user exists. */
-export async function userExists({ db, templates }: RunContext, id: string): Promise<boolean> {
-  const { rows } = await templates.execute(db, 'userExists', [id], (id) => db.selectFrom('users').select('id').where('id', '=', id));
-  return rows.length > 0;
-}
-
-/**
- * Inserts one row into `table`, compiled once per set of columns. Dynamic on purpose (any table,
- * any columns): the callers build the row from the table's typed `Insertable`.
- */
-async function insertRow({ db, templates }: RunContext, table: keyof Database, row: object): Promise<void> {
-  const columns = Object.keys(row);
-  const values = Object.values(row);
-  await templates.execute(db, `insert:${table}:${columns.join(',')}`, values, (...values) =>
-    db.insertInto(table).values(rowOf(columns, values) as never),
-  );
-}
-
-/** `values` as the columns of one row, in the order of `columns`. */
-function rowOf(columns: readonly string[], values: readonly unknown[]): Record<string, unknown> {
-  return Object.fromEntries(columns.map((column, i) => [column, values[i]]));
+export async function userExists({ db }: RunContext, id: string): Promise<boolean> {
+  return (await db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }
 
 /**
@@ -177,7 +151,7 @@ export async function insertUser(ctx: QueryContext, input: NewUser): Promise<str
     userType: input.userType,
   };
   const row: Insertable<UsersTable> = { id, ...userColumns(values, codec), created_at: at, updated_at: at, last_login_at: at };
-  await insertRow(ctx, 'users', row);
+  await ctx.db.insertInto('users').values(row).execute();
   await insertIdentity(ctx, id, input.identity);
   await addRoles(ctx, id, input.roles);
   return id;
@@ -187,7 +161,7 @@ export async function insertUser(ctx: QueryContext, input: NewUser): Promise<str
 export async function insertIdentity(ctx: RunContext, userId: string, link: NewUser['identity']): Promise<void> {
   const row: Insertable<IdentitiesTable> = { provider: link.provider, subject: link.subject, user_id: userId, issuer: link.issuer ?? null };
   try {
-    await insertRow(ctx, 'identities', row);
+    await ctx.db.insertInto('identities').values(row).execute();
   } catch (err) {
     if (isUniqueViolation(err)) throw identityConflict(link, err);
     throw err;
@@ -202,32 +176,22 @@ export async function insertIdentity(ctx: RunContext, userId: string, link: NewU
  * lookup keys; a login that changes nothing else writes without reading.
  */
 export async function patchUser(ctx: QueryContext, id: string, patch: UserPatch): Promise<StoredUser | null> {
-  const { db, codec, dialect, templates } = ctx;
+  const { db, codec, dialect } = ctx;
   let changed: Updateable<UsersTable> = {};
   if (Object.entries(patch).some(([key, value]) => key !== 'lastLoginAt' && value !== undefined)) {
-    const { rows } = await templates.execute(db, 'userToPatch', [id], (id) => {
-      const read = db.selectFrom('users').selectAll().where('id', '=', id);
-      // Two logins of one person patch the same row; the lock keeps one from losing the other's custom fields.
-      return dialect === 'postgres' ? read.forUpdate() : read;
-    });
-    if (!rows[0]) return null;
-    changed = changedColumns(rows[0], applyPatch(valuesOf(rows[0]), patch), codec);
+    const read = db.selectFrom('users').selectAll().where('id', '=', id);
+    // Two logins of one person patch the same row; the lock keeps one from losing the other's custom fields.
+    const stored = await (dialect === 'postgres' ? read.forUpdate() : read).executeTakeFirst();
+    if (!stored) return null;
+    changed = changedColumns(stored, applyPatch(valuesOf(stored), patch), codec);
   }
   const set: Updateable<UsersTable> = {
     ...changed,
     updated_at: codec.date(new Date()),
     ...(patch.lastLoginAt !== undefined ? { last_login_at: codec.date(new Date(patch.lastLoginAt)) } : {}),
   };
-  const columns = Object.keys(set);
-  const { rows } = await templates.execute(db, `patchUser:${columns.join(',')}`, [id, ...Object.values(set)], (id, ...values) =>
-    db
-      .updateTable('users')
-      .set(rowOf(columns, values))
-      .where('id', '=', id as string)
-      .returningAll()
-      .returning(roleList(ctx)),
-  );
-  return rows[0] ? toUserWithRoles(rows[0]) : null;
+  const row = await db.updateTable('users').set(set).where('id', '=', id).returningAll().returning(roleList(ctx)).executeTakeFirst();
+  return row ? toUserWithRoles(row) : null;
 }
 
 /** `values` with `patch` applied: `null` clears, `fields` merge per key (a `null` field is removed). */
@@ -254,47 +218,37 @@ export async function addRoles(ctx: RunContext, userId: string, add: readonly Ro
   for (const names of chunks([...new Set(add.map((r) => r.role))])) {
     for (const row of await rolesNamed(ctx, 'name', names)) ids.set(row.name, row.id);
   }
-  const values = new Map<string, [userId: string, roleId: number, source: string, provider: string]>();
+  const rows = new Map<string, Insertable<Database['user_roles']>>();
   for (const r of add) {
     const roleId = ids.get(r.role);
     if (roleId === undefined) continue;
     const provider = r.provider ?? '';
-    values.set(JSON.stringify([roleId, r.source, provider]), [userId, roleId, r.source, provider]);
+    rows.set(JSON.stringify([roleId, r.source, provider]), { user_id: userId, role_id: roleId, source: r.source, provider });
   }
-  const { db, templates } = ctx;
-  for (const part of chunks([...values.values()])) {
-    await templates.execute(db, `addRoles:${part.length}`, part.flat(), (...flat) =>
-      db
-        .insertInto('user_roles')
-        .values(part.map((_, i) => ({ user_id: flat[4 * i] as string, role_id: flat[4 * i + 1] as number, source: flat[4 * i + 2] as string, provider: flat[4 * i + 3] as string })))
-        .onConflict((oc) => oc.doNothing()),
-    );
+  for (const part of chunks([...rows.values()])) {
+    await ctx.db.insertInto('user_roles').values(part).onConflict((oc) => oc.doNothing()).execute();
   }
 }
 
 /** Removes the assignments of `remove` (role + source + provider); resolves how many there were. */
-export async function removeRoles({ db, templates }: RunContext, userId: string, remove: readonly RoleAssignment[]): Promise<number> {
+export async function removeRoles({ db }: RunContext, userId: string, remove: readonly RoleAssignment[]): Promise<number> {
   let removed = 0;
   for (const r of remove) {
-    const result = await templates.execute(db, 'removeRole', [userId, r.source, r.provider ?? '', r.role], (userId, source, provider, role) =>
-      db
-        .deleteFrom('user_roles')
-        .where('user_id', '=', userId)
-        .where('source', '=', source)
-        .where('provider', '=', provider)
-        .where('role_id', 'in', db.selectFrom('roles').select('id').where('name', '=', role)),
-    );
-    removed += Number(result.numAffectedRows ?? 0n);
+    const result = await db
+      .deleteFrom('user_roles')
+      .where('user_id', '=', userId)
+      .where('source', '=', r.source)
+      .where('provider', '=', r.provider ?? '')
+      .where('role_id', 'in', db.selectFrom('roles').select('id').where('name', '=', r.role))
+      .executeTakeFirst();
+    removed += Number(result.numDeletedRows);
   }
   return removed;
 }
 
-/** The roles whose `column` is one of `values` (at most {@link CHUNK} of them), compiled once per length. */
-async function rolesNamed({ db, templates }: RunContext, column: 'name' | 'name_key', values: readonly string[]): Promise<{ id: number; name: string }[]> {
-  const { rows } = await templates.execute(db, `roles:${column}:${values.length}`, values, (...values) =>
-    db.selectFrom('roles').select(['id', 'name']).where(column, 'in', values),
-  );
-  return rows;
+/** The roles whose `column` is one of `values` (at most {@link CHUNK} of them). */
+function rolesNamed({ db }: RunContext, column: 'name' | 'name_key', values: readonly string[]): Promise<{ id: number; name: string }[]> {
+  return db.selectFrom('roles').select(['id', 'name']).where(column, 'in', values).execute();
 }
 
 /** Which of `names` exist, each once: exact names in the order asked, or (ignoring case) in the store's spelling. */
@@ -331,7 +285,7 @@ function searchUsers(db: Db, search: string | undefined) {
 
 /** Appends one audit event. */
 export async function insertAudit(ctx: QueryContext, event: AuditEvent): Promise<void> {
-  await insertRow(ctx, 'audit_events', auditColumns(event, ctx.codec));
+  await ctx.db.insertInto('audit_events').values(auditColumns(event, ctx.codec)).execute();
 }
 
 /** Audit events newest first (ties: the later appended first), filtered and paged; `limit` @default 100. */

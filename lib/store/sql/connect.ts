@@ -3,13 +3,13 @@
  * sets SQLite up for a web server, and guards `pg` pool clients against lost connections.
  * @module
  */
-import { Kysely, PostgresDialect, SqliteDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
-import { JitSsoError } from '../errors.js';
-import type { Logger } from '../internal/logger.js';
-import { describeError } from '../provisioning/audit.js';
+import { Kysely, PostgresDialect, SqliteDialect, type PostgresPool, type PostgresPoolClient, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { LRUCache } from 'lru-cache';
+import { JitSsoError } from '../../errors.js';
+import type { Logger } from '../../internal/logger.js';
+import { describeError } from '../../provisioning/audit.js';
 import type { SqlConnection } from './options.js';
 import type { Database, SqlDialect } from './schema.js';
-import { cacheStatements, type SqliteDatabase } from './statement-cache.js';
 
 /** How long a SQLite write waits for another connection's lock before failing, in ms. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -52,6 +52,7 @@ export async function openDatabase(connection: SqlConnection, logger: Logger): P
 }
 
 interface SqliteHandle extends SqliteDatabase {
+  prepare(sql: string): SqliteStatement & { readonly busy: boolean };
   open: boolean;
   pragma(source: string): unknown;
 }
@@ -83,7 +84,21 @@ async function openSqlite(filename: string, readonly: boolean, synchronous: 'ful
     });
   }
   const sqlite = handle;
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(sqlite) }) });
+  // Kysely's SQLite driver prepares every query anew, and preparing costs about what running a login's
+  // small indexed statements does: statements are kept by their text (a login sends about a dozen).
+  const statements = new LRUCache<string, SqliteStatement & { readonly busy: boolean }>({ max: 200 });
+  const database: SqliteDatabase = {
+    prepare(text) {
+      const cached = statements.get(text);
+      // One still being iterated (a stream) is not handed out again.
+      if (cached && !cached.busy) return cached;
+      const statement = sqlite.prepare(text);
+      statements.set(text, statement);
+      return statement;
+    },
+    close: () => sqlite.close(),
+  };
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return {
     kysely,
     dialect: 'sqlite',

@@ -4,8 +4,8 @@
  * @module
  */
 import { Migrator, sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
-import { JitSsoError } from '../errors.js';
-import { canonicalKey } from '../internal/canonical.js';
+import { JitSsoError } from '../../errors.js';
+import { canonicalKey } from '../../internal/canonical.js';
 import { TablePrefixPlugin, type SqlDialect } from './schema.js';
 
 /** Where and how to migrate. */

@@ -4,8 +4,8 @@
  */
 import type { PostgresPool } from 'kysely';
 import { z } from 'zod';
-import { consoleLogger, type Logger } from '../internal/logger.js';
-import { parseOptions } from '../internal/options.js';
+import { consoleLogger, type Logger } from '../../internal/logger.js';
+import { parseOptions } from '../../internal/options.js';
 
 /**
  * A SQLite database file, or `':memory:'` (gone when the store closes). One process only: several

@@ -4,11 +4,11 @@
  * @module
  */
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import { JitSsoError } from '../errors.js';
-import { canonicalKey as fold } from '../internal/canonical.js';
-import { copyFields } from '../internal/memory-state.js';
-import type { AuditChanges, AuditEvent, AuditSubType, IdentityLink, RoleAssignment, RoleSource } from '../store/user-store.js';
-import type { StoredUser, UserProfile, UserStatus } from '../store/user-store.js';
+import { JitSsoError } from '../../errors.js';
+import { canonicalKey as fold } from '../../internal/canonical.js';
+import { copyFields } from '../../internal/safe-object.js';
+import type { AuditChanges, AuditEvent, AuditSubType, IdentityLink, RoleAssignment, RoleSource } from '../user-store.js';
+import type { StoredUser, UserProfile, UserStatus } from '../user-store.js';
 import type { AuditEventsTable, BoolValue, DateValue, SqlDialect, UsersTable } from './schema.js';
 
 type UserRow = Selectable<UsersTable>;

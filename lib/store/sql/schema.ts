@@ -4,14 +4,14 @@
  * @module
  */
 import {
-  IdentifierNode,
+  OperationNodeTransformer,
+  TableNode,
   type Generated,
   type KyselyPlugin,
   type PluginTransformQueryArgs,
   type PluginTransformResultArgs,
   type QueryResult,
   type RootOperationNode,
-  type TableNode,
   type UnknownRow,
 } from 'kysely';
 
@@ -107,57 +107,21 @@ export interface Database {
   audit_events: AuditEventsTable;
 }
 
-/** The unprefixed table names. */
-export const TABLES = ['users', 'identities', 'roles', 'user_roles', 'audit_events'] as const;
-
-/**
- * Copies a query's operation tree with `prefix` added to each table name, rebuilding only the nodes
- * on the way to a table (Kysely's `OperationNodeTransformer` rebuilds every node, which cost a login
- * more than running its statements). Only values that are nodes (objects with a `kind`) and lists
- * are walked: the values a query carries (a JSON object, a `Date`, a `Buffer`) are left alone.
- */
-class TablePrefixer {
-  readonly #prefix: string;
-  /** Tables this prefixer made: a subquery built through the plugin is seen again inside its parent. */
-  readonly #done = new WeakSet<object>();
-  constructor(prefix: string) {
-    this.#prefix = prefix;
+/** Kysely's own transformer, with `prefix` put in front of every table name. */
+class TablePrefixTransformer extends OperationNodeTransformer {
+  /** Tables this transformer made: a subquery built through the plugin is seen again inside its parent. */
+  readonly #prefixed = new WeakSet<TableNode>();
+  constructor(readonly prefix: string) {
+    super();
   }
-
-  apply<T>(value: T): T {
-    if (Array.isArray(value)) {
-      let copy: unknown[] | undefined;
-      value.forEach((item: unknown, i) => {
-        const next = this.apply(item);
-        if (next !== item) (copy ??= [...value])[i] = next;
-      });
-      return (copy ? Object.freeze(copy) : value) as T;
-    }
-    if (!isNode(value) || VALUE_NODES.has(value.kind)) return value;
-    if (value.kind === 'TableNode') return this.#table(value as unknown as TableNode) as T;
-    let copy: Record<string, unknown> | undefined;
-    for (const [key, item] of Object.entries(value)) {
-      if (typeof item !== 'object' || item === null) continue;
-      const next = this.apply(item);
-      if (next !== item) (copy ??= { ...value })[key] = next;
-    }
-    return (copy ? Object.freeze(copy) : value) as T;
+  protected override transformTable(node: TableNode): TableNode {
+    if (this.#prefixed.has(node)) return node;
+    const { schema, identifier } = node.table;
+    const name = `${this.prefix}${identifier.name}`;
+    const table = schema ? TableNode.createWithSchema(schema.name, name) : TableNode.create(name);
+    this.#prefixed.add(table);
+    return table;
   }
-
-  #table(node: TableNode): TableNode {
-    if (this.#done.has(node)) return node;
-    const name = `${this.#prefix}${node.table.identifier.name}`;
-    const prefixed: TableNode = Object.freeze({ ...node, table: Object.freeze({ ...node.table, identifier: IdentifierNode.create(name) }) });
-    this.#done.add(prefixed);
-    return prefixed;
-  }
-}
-
-/** Nodes whose fields hold a query's values, never tables. */
-const VALUE_NODES = new Set(['ValueNode', 'ValueListNode', 'PrimitiveValueListNode', 'DefaultValueNode']);
-
-function isNode(value: unknown): value is { kind: string } & Record<string, unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
 }
 
 /**
@@ -166,12 +130,12 @@ function isNode(value: unknown): value is { kind: string } & Record<string, unkn
  * constraint names are not tables and are prefixed by hand.
  */
 export class TablePrefixPlugin implements KyselyPlugin {
-  readonly #prefixer: TablePrefixer;
+  readonly #transformer: TablePrefixTransformer;
   constructor(prefix: string) {
-    this.#prefixer = new TablePrefixer(prefix);
+    this.#transformer = new TablePrefixTransformer(prefix);
   }
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    return this.#prefixer.apply(args.node);
+    return this.#transformer.transformNode(args.node, args.queryId);
   }
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
     return args.result;
