@@ -55,10 +55,15 @@ describe('an unexpected error during a login', () => {
     const store = new MemoryUserStore({ roles: ROLES });
     const { pages, renderError } = pagesSeen();
     const ctx = await samlApp({ store, jitSso: { hooks: { renderError } } });
-    // The user is created in the transaction; its audit event, the last write, fails.
-    store.appendAudit = async () => {
-      throw new Error('deadlock detected');
-    };
+    // The user is created in the transaction; its audit event, the last write, fails (in the store the transaction hands over).
+    const transaction = store.transaction.bind(store);
+    store.transaction = (fn) =>
+      transaction((tx) => {
+        tx.appendAudit = async () => {
+          throw new Error('deadlock detected');
+        };
+        return fn(tx);
+      });
     const { res } = await login(ctx, 'oid-alice');
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('ERR_JIT_SSO_STORE_UNAVAILABLE');
