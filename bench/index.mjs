@@ -21,7 +21,7 @@ import { DATA_DIR, fmt, log } from './lib/common.mjs';
 import { enableProfiles } from './lib/child.mjs';
 import { CLIENT_CPU, pin } from './lib/pin.mjs';
 import { pgUrl, removeSqlite, sqlAvailable, dropPgTables, withPg } from './lib/sql.mjs';
-import { LOGIN_TARGETS, formatLogin, range, runLogin } from './suites/login.mjs';
+import { LOGIN_TARGETS, OWN_CPU_TARGETS, formatLogin, range, runLogin } from './suites/login.mjs';
 import { REQUESTS_TARGET, formatRequests, runRequests } from './suites/requests.mjs';
 import { SCALE_TARGET, formatScale, runScale } from './suites/scale.mjs';
 import { MEMORY_TARGET, formatMemory, runMemory } from './suites/memory.mjs';
@@ -118,7 +118,14 @@ function targetsTable(results) {
     for (const s of results.login.summary.filter((x) => x.id !== 'A' && !x.part)) {
       const target = LOGIN_TARGETS[s.id];
       const what = s.kind === 'bare' ? 'login throughput A′/A (control: a second bare app; 1 on a quiet machine)' : `login throughput ${s.id}/A (${s.label.slice(2)})`;
-      row(what, `${fmt(s.ratio)} (${range(s.ratios)})`, target ? `≥ ${target}` : 'none', target ? s.ratio >= target : undefined);
+      row(what, `${fmt(s.ratio)} (${range(s.ratios)})`, target ? `≥ ${target} in every generation` : 'none', target ? Math.min(...s.ratios) >= target : undefined);
+    }
+    const { inproc } = results.login;
+    for (const [store, target] of Object.entries(OWN_CPU_TARGETS)) {
+      const own = inproc?.stores?.[store]?.own;
+      if (!own) continue;
+      const shareOf = own.cpu / inproc.nodeSaml.cpu;
+      row(`jit-sso's own CPU per login / node-saml's validation, ${store} (in process)`, `${fmt(100 * shareOf, 1)} %`, `≤ ${100 * target} %`, shareOf <= target);
     }
   }
   if (results.hostile) {
@@ -126,7 +133,11 @@ function targetsTable(results) {
     for (const r of results.hostile.rows) row(`worst event-loop stall, hostile SAML message, ${r.endpoint}`, `${fmt(r.worstMs, 1)} ms`, `≤ ${HOSTILE_TARGET_MS} ms`, r.worstMs <= HOSTILE_TARGET_MS);
   }
   if (results.requests) {
-    for (const s of results.requests.summary.filter((x) => x.id !== 'A')) row(`GET /me throughput ${s.id}/A (${s.label.slice(2)})`, fmt(s.ratio), `≥ ${REQUESTS_TARGET}`, s.ratio >= REQUESTS_TARGET);
+    for (const s of results.requests.summary.filter((x) => x.id !== 'A')) {
+      // A target only with the user cache: without it every request reads the store, which is not free.
+      const cached = !s.id.endsWith('-nc');
+      row(`GET /me throughput ${s.id}/A (${s.label.slice(2)})`, `${fmt(s.ratio)} (${range(s.ratios)})`, cached ? `≥ ${REQUESTS_TARGET} in every generation` : 'none', cached ? Math.min(...s.ratios) >= REQUESTS_TARGET : undefined);
+    }
   }
   if (results.scale && !results.scale.skipped) {
     for (const r of results.scale.rows) {

@@ -11,7 +11,16 @@ import { idpKeys, signResponses } from '../lib/sign.mjs';
 import { freshStore, loginVariants } from '../lib/variants.mjs';
 import { sideBySide } from '../lib/interleave.mjs';
 
-export const LOGIN_TARGETS = { B: 0.95, C: 0.9 };
+/**
+ * Server throughput against the bare app, met only when every generation's ratio reaches it: targets sit
+ * outside the bench's noise floor (A′/A swings 1.00–1.07), not inside it.
+ */
+export const LOGIN_TARGETS = { B: 0.9, C: 0.85 };
+/**
+ * jit-sso's own CPU per login (prechecks + checks + provisioning, timed in process) as a share of node-saml's
+ * validation of the same response: the stable measure of what jit-sso adds.
+ */
+export const OWN_CPU_TARGETS = { memory: 0.05, sqlite: 0.1 };
 
 /**
  * The sizes of a run: in each generation, a fresh server per variant, each user's first login as
