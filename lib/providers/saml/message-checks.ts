@@ -272,7 +272,8 @@ function expiry(assertion: Element, data: Array<Element | undefined>, config: As
   return expiresAtMs + config.acceptedClockSkewMs;
 }
 
-function parse(xml: string): Element {
+/** Parses a message the guard has let through into its root element; a parse error is a refusal. */
+export function parse(xml: string): Element {
   const errors: string[] = [];
   const onError = (msg: string) => void errors.push(msg);
   const doc = new DOMParser({ errorHandler: { error: onError, fatalError: onError } }).parseFromString(xml, 'text/xml');

@@ -118,20 +118,23 @@ function rawParameters(query: string): Partial<Record<Name, string>> {
       continue;
     }
     // Another spelling of a SAML parameter's name means someone hopes a reader decodes it into one.
-    if (SAML_LOOKING.test(foldName(key).split(/[[.]/, 1)[0] ?? '')) throw samlRefusal('SAML parameter name encoded or spelt differently (or unknown) in the redirect query');
+    if (looksLikeSamlParameter(key)) throw samlRefusal('SAML parameter name encoded or spelt differently (or unknown) in the redirect query');
   }
   return found;
 }
 
-/** A parameter name as a lenient reader might see it: `+` as space, percent-decoded, trimmed, lower-case. */
-function foldName(key: string): string {
-  let name = key.replaceAll('+', ' ');
+/**
+ * Whether a raw query parameter name is, or a lenient reader (`+` as space, percent-decoded, trimmed,
+ * any case, up to a `[` or `.` that qs reads as nesting) would take it for, a SAML binding parameter.
+ */
+export function looksLikeSamlParameter(rawKey: string): boolean {
+  let name = rawKey.replaceAll('+', ' ');
   try {
     name = decodeURIComponent(name);
   } catch {
     // Not valid percent-encoding: compare it as it is.
   }
-  return name.trim().toLowerCase();
+  return SAML_LOOKING.test(name.trim().toLowerCase().split(/[[.]/, 1)[0] ?? '');
 }
 
 /** A value as `application/x-www-form-urlencoded` decodes it; malformed percent-encoding is refused. */

@@ -14,6 +14,7 @@ import type { ProvisioningOptions } from '../../provisioning/policy.js';
 import type { ProviderMountContext, ProviderRuntime, SsoProvider, SsoSessionInfo } from '../types.js';
 import { checkEncryptionAlgorithms } from './encryption-checks.js';
 import { checkVerifiedAssertion, samlRefusal, screenPostMessage, type AssertionCheckConfig } from './message-checks.js';
+import { looksLikeSamlParameter } from './redirect-query.js';
 import { samlLogin, type SamlLogin } from './saml-login.js';
 import { samlLogout } from './saml-logout.js';
 import { resolveSamlOptions, type ResolvedSamlOptions, type SamlProviderOptions } from './saml-options.js';
@@ -159,26 +160,15 @@ function signonVerify(o: ResolvedSamlOptions, replayCache: SsoCache, provisioner
   };
 }
 
-/** SAML binding parameters (compared lower-case, up to a `[` or `.` that qs reads as nesting). */
-const SAML_PARAMETER = /^(saml|sigalg$|signature$|relaystate$)/;
-
 /**
- * Whether the ACS request's query names a SAML parameter, in any spelling: the raw keys are decoded
- * here (`SAML%52esponse`, `+SAMLResponse`, `samlresponse[]`) as well as read from the parsed `req.query`,
- * so that no query parser Express may be configured with finds a message jit-sso did not screen.
+ * Whether the ACS request's query names a SAML parameter, in any spelling: the raw keys (`SAML%52esponse`,
+ * `+SAMLResponse`, `samlresponse[]`) as well as those of the parsed `req.query`, so that no query parser
+ * Express may be configured with finds a message jit-sso did not screen.
  */
 function queryCarriesSamlParameter(req: Request): boolean {
   const url = String(req.originalUrl ?? req.url ?? '');
   const raw = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
-  const keys = raw.split(/[&;]/).map((pair) => {
-    const key = (pair.split('=', 1)[0] ?? '').replace(/\+/g, ' ');
-    try {
-      return decodeURIComponent(key);
-    } catch {
-      return key;
-    }
-  });
+  const keys = raw.split(/[&;]/).map((pair) => pair.split('=', 1)[0] ?? '');
   const query = req.query as Record<string, unknown> | undefined;
-  return [...keys, ...Object.keys(query ?? {})].some((key) => SAML_PARAMETER.test(key.trim().toLowerCase().split(/[[.]/, 1)[0] ?? ''));
+  return [...keys, ...Object.keys(query ?? {})].some(looksLikeSamlParameter);
 }
-
